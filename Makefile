@@ -1,0 +1,43 @@
+# callscope: two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export CALLSCOPE_HOME ?= $(CURDIR)/.callscope
+export DAGSTER_HOME ?= $(CALLSCOPE_HOME)/dagster
+export CALLSCOPE_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install demo test ui serve bench bench-quick lint format clean
+
+install:  ## .venv with the project, torch (CPU) first, and Debian packages (espeak-ng, sox, ffmpeg, chromium)
+	@bash scripts/install.sh
+
+demo: install  ## generate the demo account and materialize every asset for the demo period
+	@mkdir -p "$(DAGSTER_HOME)"
+	$(VENV)/bin/callscope demo run
+
+test: install  ## the whole test suite
+	$(PY) -m pytest -q
+
+ui: install  ## the Dagster UI over the demo state
+	@mkdir -p "$(DAGSTER_HOME)"
+	$(VENV)/bin/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+serve: install  ## the API over the demo state
+	$(VENV)/bin/uvicorn serving.main:create_app --factory --host 127.0.0.1 --port 8000
+
+bench: install  ## every benchmark at full size; figures go in docs/benchmarks.md
+	$(PY) -m benchmarks
+
+bench-quick: install  ## every benchmark at smoke size
+	$(PY) -m benchmarks --quick
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .callscope .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""End-to-end analytics: visits to communications to deals, attribution models and reports."""

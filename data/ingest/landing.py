@@ -1,0 +1,126 @@
+"""Loads one day of landing files for one table into the warehouse, quarantining bad rows.
+
+Landing layout: ``<landing_dir>/<table>/<YYYY-MM-DD>/*.{csv,jsonl,parquet}``; a Hive-style
+``date=YYYY-MM-DD`` folder and a flat ``<landing_dir>/<table>/<YYYY-MM-DD>.<ext>`` file work too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from data.contracts import contract_for
+from data.ingest.sources import SUPPORTED_SUFFIXES, stage_file
+from data.ingest.validate import QUARANTINE_SCHEMA, validate
+from data.warehouse import Warehouse
+
+
+def quarantine_table(table: str) -> str:
+    return f"quarantine_{table}"
+
+
+@dataclass
+class IngestResult:
+    table: str
+    day: dt.date
+    files: int
+    rows_in: int
+    accepted: int
+    quarantined: int
+    merged: int
+    written: int
+    top_reasons: dict[str, int]
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in == self.accepted + self.quarantined
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.quarantined / self.rows_in if self.rows_in else 0.0
+
+
+def landing_files(landing_dir: Path, table: str, day: dt.date) -> list[Path]:
+    base = Path(landing_dir) / table
+    found = []
+    for folder in (base / day.isoformat(), base / f"date={day.isoformat()}"):
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    found += [p for p in base.glob(f"{day.isoformat()}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    return sorted(found)
+
+
+def ingest_files(
+    warehouse: Warehouse,
+    table: str,
+    day: dt.date,
+    files: Iterable[Path],
+    known_site_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Validates every file of the day and replaces the day's partition and its quarantine."""
+    contract = contract_for(table)
+    files = [Path(f) for f in files]
+    con = duckdb.connect(":memory:")
+    try:
+        rejects = []
+        parts = []
+        for index, path in enumerate(files):
+            staged = stage_file(con, path, contract, view=f"_staged_{index}")
+            parts.append(f"SELECT *, {index} AS _file_index, '{_sql(str(path))}' AS _file FROM {staged.view}")
+            rejects += [(table, str(path), r.line, r.reason, r.payload) for r in staged.rejects]
+        if parts:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _all AS " + " UNION ALL ".join(parts)
+            )
+        else:
+            cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{n}"' for n in contract.names)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _all AS SELECT {cols}, 0 AS _file_index, '' AS _file, "
+                "CAST(0 AS BIGINT) AS _line WHERE false"
+            )
+        con.execute("CREATE OR REPLACE TEMP VIEW _ordered AS SELECT * EXCLUDE (_file, _file_index), "
+                    "lpad(CAST(_file_index AS VARCHAR), 6, '0') || _file AS _file FROM _all")
+        extra = pa.table(
+            {name: pa.array([r[i] for r in rejects], QUARANTINE_SCHEMA.field(name).type)
+             for i, name in enumerate(QUARANTINE_SCHEMA.names)}
+        )
+        result = validate(con, "_ordered", contract, day=day, known_site_ids=known_site_ids,
+                          now=now, extra_rejects=extra)
+    finally:
+        con.close()
+    quarantine = _strip_file_order(result.quarantine)
+    warehouse.write_partition(table, day, result.table)
+    warehouse.write_partition(quarantine_table(table), day, quarantine)
+    reasons: dict[str, int] = {}
+    for reason in quarantine.column("reason").to_pylist():
+        for part in reason.split("; "):
+            key = part.split(":")[0] if part.startswith("unparseable") else part
+            reasons[key] = reasons.get(key, 0) + 1
+    top = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:10])
+    return IngestResult(table, day, len(files), result.rows_in, result.accepted, result.quarantined,
+                        result.merged, result.table.num_rows, top)
+
+
+def _strip_file_order(quarantine: pa.Table) -> pa.Table:
+    files = [f[6:] if f and f[:6].isdigit() else f for f in quarantine.column("source_file").to_pylist()]
+    return quarantine.set_column(1, "source_file", pa.array(files, pa.string()))
+
+
+def _sql(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def ingest_day(
+    warehouse: Warehouse,
+    landing_dir: Path,
+    table: str,
+    day: dt.date,
+    known_site_ids: Iterable[int] | None = None,
+) -> IngestResult:
+    return ingest_files(warehouse, table, day, landing_files(landing_dir, table, day), known_site_ids)

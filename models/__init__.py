@@ -1,0 +1,1 @@
+"""SmartTag: a trainable neural call tagger, its baseline, training gates, registry and presets."""

@@ -1,0 +1,35 @@
+"""Quality gates on unified communications."""
+
+import dagster as dg
+
+from pipelines.partitions import daily_partitions
+from pipelines.resources import WarehouseResource
+
+
+@dg.asset_check(asset="communications", description="Every communication belongs to a known site's account.")
+def communications_have_accounts(context: dg.AssetCheckExecutionContext,
+                                 warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    if not wh.has_table("communications"):
+        return dg.AssetCheckResult(passed=True, metadata={"rows": 0})
+    con = wh.connect(["communications"])
+    rows, orphans = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE account_id IS NULL) FROM communications"
+    ).fetchone()
+    return dg.AssetCheckResult(passed=orphans == 0, metadata={"rows": rows, "without_account": orphans})
+
+
+@dg.asset_check(asset="communications", description="Ids are unique: re-running a day never duplicates.")
+def communications_unique(context: dg.AssetCheckExecutionContext,
+                          warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    if not wh.has_table("communications"):
+        return dg.AssetCheckResult(passed=True, metadata={"duplicates": 0})
+    con = wh.connect(["communications"])
+    dupes = con.execute(
+        "SELECT count(*) - count(DISTINCT communication_id) FROM communications"
+    ).fetchone()[0]
+    return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicates": dupes})
+
+
+__all__ = ["communications_have_accounts", "communications_unique", "daily_partitions"]

@@ -106,6 +106,24 @@ class Warehouse:
             tmp.unlink(missing_ok=True)
         return target
 
+    def write_partition_query(
+        self, table: str, day: dt.date | str, con: duckdb.DuckDBPyConnection, query: str
+    ) -> Path:
+        """Like ``write_partition`` for a DuckDB query's result, written by DuckDB itself."""
+        target = self.partition_path(table, day)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp"
+        try:
+            con.execute(
+                f"COPY ({query}) TO {_sql_string(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
     def delete_partition(self, table: str, day: dt.date | str) -> None:
         path = self.partition_path(table, day)
         path.unlink(missing_ok=True)

@@ -47,6 +47,7 @@ class DemoResult:
     reference: Reference
     counts: dict[str, int]
     ground_truth_dir: Path
+    incoming_truth: object = None
 
 
 def _fmt(t: dt.datetime) -> str:
@@ -181,10 +182,12 @@ class DemoGenerator:
             return visitor
         return self._new_visitor(site_id, t)
 
-    def _dialogue(self, industry: str):
-        from data.demo.dialogues import generate_dialogues
+    def _dialogue(self, industry: str, style: str = "call"):
+        from data.demo import dialogues
 
-        return generate_dialogues(1, industry, self.rng)[0]
+        make = {"call": dialogues.generate_dialogues, "chat": dialogues.generate_chat_messages,
+                "lead": dialogues.generate_lead_text}[style]
+        return make(1, industry, self.rng)[0]
 
     def _truth(self, ctype: str, cid: int, account_id: int, dialogue) -> None:
         self.truth_tags.append({"communication_id": f"{ctype}:{cid}", "account_id": account_id,
@@ -236,10 +239,10 @@ class DemoGenerator:
         visitor = self._contact_visitor(site["id"], t)
         session = visitor["last_session"]
         chat_id = self._id("chat")
-        dialogue = self._dialogue(account["industry"])
+        dialogue = self._dialogue(account["industry"], "chat")
         lost = self.rng.random() < 0.1
         messages, clock = [], t
-        for turn in dialogue.turns[:8]:
+        for turn in dialogue.turns:
             if lost and turn.speaker == "employee":
                 continue
             clock += dt.timedelta(seconds=float(self.rng.uniform(10, 60)))
@@ -266,8 +269,8 @@ class DemoGenerator:
         visitor = self._contact_visitor(site["id"], t)
         session = visitor["last_session"]
         lead_id = self._id("lead")
-        dialogue = self._dialogue(account["industry"])
-        text = " ".join(turn.text for turn in dialogue.turns if turn.speaker == "client")[:600]
+        dialogue = self._dialogue(account["industry"], "lead")
+        text = " ".join(turn.text for turn in dialogue.turns if turn.speaker == "client")
         row = {
             "id": lead_id, "date_time": _fmt(t), "site_id": site["id"], "campaign_id": session["campaign_id"],
             "visitor_id": visitor["visitor_id"], "visitor_session_id": session["visitor_session_id"],
@@ -351,7 +354,7 @@ class DemoGenerator:
         counts["incoming_calls"] = self._incoming_calls()
         if self.spec.audio_calls:
             counts["recordings"] = self._audio()
-        return DemoResult(self.spec, self.reference, counts, self.truth_dir)
+        return DemoResult(self.spec, self.reference, counts, self.truth_dir, self.incoming_truth)
 
     def _write_ground_truth(self) -> dict[str, int]:
         self.truth_dir.mkdir(parents=True, exist_ok=True)
@@ -367,12 +370,13 @@ class DemoGenerator:
         from data.demo.incoming_calls import generate_incoming_calls
 
         start = self.spec.end - dt.timedelta(days=self.spec.spam_days - 1)
-        truth = generate_incoming_calls(
+        self.incoming_truth = generate_incoming_calls(
             self.home / "landing" / "incoming_calls", start, self.spec.end,
             accounts=[a["id"] for a in self.reference.accounts],
             calls_per_day=self.spec.incoming_calls_per_day, seed=self.spec.seed,
+            truth_path=self.truth_dir / "spam_numbers.csv",
         )
-        return int(getattr(truth, "rows", 0) or getattr(truth, "n_calls", 0) or 0)
+        return self.incoming_truth.rows
 
     def _audio(self) -> int:
         from data.demo.audio import synthesize_call

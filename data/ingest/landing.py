@@ -72,30 +72,26 @@ def ingest_files(
         parts = []
         for index, path in enumerate(files):
             staged = stage_file(con, path, contract, view=f"_staged_{index}")
-            parts.append(f"SELECT *, {index} AS _file_index, '{_sql(str(path))}' AS _file FROM {staged.view}")
+            parts.append(f"SELECT *, {index} AS _file FROM {staged.view}")
             rejects += [(table, str(path), r.line, r.reason, r.payload) for r in staged.rejects]
         if parts:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _all AS " + " UNION ALL ".join(parts)
-            )
+            con.execute("CREATE OR REPLACE TEMP VIEW _all AS " + " UNION ALL ".join(parts))
         else:
             cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{n}"' for n in contract.names)
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _all AS SELECT {cols}, 0 AS _file_index, '' AS _file, "
-                "CAST(0 AS BIGINT) AS _line WHERE false"
+                f"CREATE OR REPLACE TEMP VIEW _all AS SELECT {cols}, CAST(0 AS BIGINT) AS _line, "
+                "0 AS _file WHERE false"
             )
-        con.execute("CREATE OR REPLACE TEMP VIEW _ordered AS SELECT * EXCLUDE (_file, _file_index), "
-                    "lpad(CAST(_file_index AS VARCHAR), 6, '0') || _file AS _file FROM _all")
         extra = pa.table(
             {name: pa.array([r[i] for r in rejects], QUARANTINE_SCHEMA.field(name).type)
              for i, name in enumerate(QUARANTINE_SCHEMA.names)}
         )
-        result = validate(con, "_ordered", contract, day=day, known_site_ids=known_site_ids,
+        result = validate(con, "_all", contract, day=day, known_site_ids=known_site_ids,
                           now=now, extra_rejects=extra)
+        warehouse.write_partition_query(table, day, con, result.accepted_query)
     finally:
         con.close()
-    quarantine = _strip_file_order(result.quarantine)
-    warehouse.write_partition(table, day, result.table)
+    quarantine = _name_files(result.quarantine, files)
     warehouse.write_partition(quarantine_table(table), day, quarantine)
     reasons: dict[str, int] = {}
     for reason in quarantine.column("reason").to_pylist():
@@ -104,12 +100,13 @@ def ingest_files(
             reasons[key] = reasons.get(key, 0) + 1
     top = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:10])
     return IngestResult(table, day, len(files), result.rows_in, result.accepted, result.quarantined,
-                        result.merged, result.table.num_rows, top)
+                        result.merged, result.written, top)
 
 
-def _strip_file_order(quarantine: pa.Table) -> pa.Table:
-    files = [f[6:] if f and f[:6].isdigit() else f for f in quarantine.column("source_file").to_pylist()]
-    return quarantine.set_column(1, "source_file", pa.array(files, pa.string()))
+def _name_files(quarantine: pa.Table, files: list[Path]) -> pa.Table:
+    """Validation numbers files by their position; quarantine names them."""
+    names = [f if not f.isdigit() else str(files[int(f)]) for f in quarantine.column("source_file").to_pylist()]
+    return quarantine.set_column(1, "source_file", pa.array(names, pa.string()))
 
 
 def _sql(value: str) -> str:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from data.contracts.base import Contract
@@ -78,14 +77,16 @@ def _sql_literal(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _select_contract_columns(con, source: str, present: list[str], contract: Contract, view: str) -> None:
+def _select_contract_columns(
+    con, source: str, present: list[str], contract: Contract, view: str, line: str = "_line"
+) -> None:
     cols = []
     for f in contract.fields:
         if f.name in present:
-            cols.append(f'CAST("{f.name}" AS VARCHAR) AS "{f.name}"')
+            cols.append(f'"{f.name}"')
         else:
             cols.append(f'CAST(NULL AS VARCHAR) AS "{f.name}"')
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {', '.join(cols)}, _line FROM {source}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(cols)}, {line} AS _line FROM {source}")
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str) -> Staged:
@@ -119,17 +120,24 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
                 rejects.setdefault(int(line) + offset, Reject(int(line) + offset, reason, text))
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
         good = con.execute("SELECT count(*) FROM _raw").fetchone()[0]
-        # reject_errors counts the header as line 1; good rows fill the remaining lines in order.
-        lines = np.arange(2, 2 + good + len(rejects), dtype=np.int64)
+        con.execute(f"ALTER TABLE _raw RENAME TO _raw_{view}")
+        # reject_errors counts the header as line 1 and good rows fill the other lines in order:
+        # good row k sits on line k + 1 + (the number of rejected lines before it). With sorted
+        # rejected lines b_i (i from 1), b_i precedes row k exactly when b_i - i <= k.
+        line = "rowid + 2"
+        source = f"_raw_{view}"
         if rejects:
-            lines = lines[~np.isin(lines, np.fromiter(rejects, dtype=np.int64))]
-        con.register("_lines", pa.table({"_line": lines[:good]}))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _raw_l AS SELECT * FROM _raw POSITIONAL JOIN _lines"
-        )
-        con.unregister("_lines")
-        _select_contract_columns(con, "_raw_l", present, contract, view)
-        con.execute("DROP TABLE IF EXISTS _raw; DROP TABLE IF EXISTS _raw_l")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _shift_{view}(threshold BIGINT, shift BIGINT)")
+            con.executemany(
+                f"INSERT INTO _shift_{view} VALUES (?, ?)",
+                [(b - i, i) for i, b in enumerate(sorted(rejects), start=1)],
+            )
+            source = (
+                f"(SELECT r.*, r.rowid AS _rowid, coalesce(s.shift, 0) AS _shift FROM _raw_{view} r "
+                f"ASOF LEFT JOIN _shift_{view} s ON r.rowid + 1 >= s.threshold)"
+            )
+            line = "_rowid + 2 + _shift"
+        _select_contract_columns(con, source, present, contract, view, line)
         return Staged(view, good + len(rejects), list(rejects.values()))
     finally:
         for p in workdir.iterdir():
@@ -175,8 +183,8 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str) -> Staged:
     quoted = str(path).replace("'", "''")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _pq AS SELECT *, row_number() OVER () AS _line FROM read_parquet('{quoted}')")
-    present = [r[0] for r in con.execute("DESCRIBE _pq").fetchall()]
+    source = f"(SELECT *, row_number() OVER () AS _line FROM read_parquet('{quoted}'))"
+    present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
     casts = []
     for f in contract.fields:
         if f.name not in present:
@@ -187,7 +195,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract
             casts.append(f'strftime(CAST("{f.name}" AS TIMESTAMP), \'%Y-%m-%d %H:%M:%S\') AS "{f.name}"')
         else:
             casts.append(f'CAST("{f.name}" AS VARCHAR) AS "{f.name}"')
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {', '.join(casts)}, _line FROM _pq")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(casts)}, _line FROM {source}")
     rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
     return Staged(view, rows, [])
 

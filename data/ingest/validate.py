@@ -7,6 +7,7 @@ repeated key is merged: the last occurrence (latest file, then latest line) wins
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,38 +48,50 @@ def typed_expr(f: Field, col: str | None = None) -> str:
     if f.type == "int":
         # Exports often carry integers as "12.0"; accept whole numbers only.
         return (
-            f"CASE WHEN TRY_CAST(trim({col}) AS DOUBLE) = floor(TRY_CAST(trim({col}) AS DOUBLE)) "
-            f"THEN TRY_CAST(TRY_CAST(trim({col}) AS DOUBLE) AS BIGINT) END"
+            f"coalesce(TRY_CAST({col} AS BIGINT), CASE WHEN TRY_CAST(trim({col}) AS DOUBLE) = "
+            f"floor(TRY_CAST(trim({col}) AS DOUBLE)) THEN TRY_CAST(TRY_CAST(trim({col}) AS DOUBLE) AS BIGINT) END)"
         )
     return f"TRY_CAST(trim({col}) AS {f.sql_type})"
 
 
+def _blank_flag(f: Field) -> str:
+    return f'{_q("_blank_" + f.name)}'
+
+
 def _field_reasons(f: Field) -> list[str]:
-    col = _q(f.name)
+    """Reasons over the typed value ``f.name`` and its raw blank flag."""
+    col, blank = _q(f.name), _blank_flag(f)
     reasons = []
     if f.required:
-        reasons.append(f"CASE WHEN {_blank(col)} THEN 'missing field {f.name}' END")
+        reasons.append(f"CASE WHEN {blank} THEN 'missing field {f.name}' END")
     if f.type != "str":
         reasons.append(
-            f"CASE WHEN NOT {_blank(col)} AND {typed_expr(f)} IS NULL "
+            f"CASE WHEN NOT {blank} AND {col} IS NULL "
             f"THEN 'field {f.name}: wrong type, expected {TYPE_WORDS[f.type]}' END"
         )
     if f.min_value is not None:
         reasons.append(
-            f"CASE WHEN {typed_expr(f)} < {f.min_value} "
-            f"THEN 'field {f.name}: ' || {col} || ' is below {f.min_value:g}' END"
+            f"CASE WHEN {col} < {f.min_value} "
+            f"THEN 'field {f.name}: ' || CAST({col} AS VARCHAR) || ' is below {f.min_value:g}' END"
         )
     return reasons
 
 
 @dataclass
 class Validated:
+    """Counts, the quarantined rows, and the query that yields the accepted, typed, merged rows
+    (valid while the connection lives; write it with ``Warehouse.write_partition_query``)."""
+
     rows_in: int
     accepted: int
     quarantined: int
     merged: int
-    table: pa.Table
+    accepted_query: str
     quarantine: pa.Table
+
+    @property
+    def written(self) -> int:
+        return self.accepted - self.merged
 
     @property
     def reconciles(self) -> bool:
@@ -98,7 +111,11 @@ def validate(
     """``staged_view`` has the contract's columns as VARCHAR plus ``_file`` and ``_line``."""
     now = now or dt.datetime.now()
     reasons = [r for f in contract.fields for r in _field_reasons(f)]
-    typed_cols = ", ".join(f"{typed_expr(f)} AS {_q(f.name)}" for f in contract.fields)
+    typed_cols = ", ".join(
+        f"{typed_expr(f)} AS {_q(f.name)}, {_blank(_q(f.name))} AS {_blank_flag(f)}"
+        for f in contract.fields
+    )
+    flags = ", ".join(_blank_flag(f) for f in contract.fields)
     row_checks = [
         f"CASE WHEN coalesce(({c.failing_sql}), false) THEN '{c.reason}' END" for c in contract.checks
     ]
@@ -122,45 +139,61 @@ def validate(
         )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH raw AS (
-            SELECT s.*, concat_ws('; ', {', '.join(reasons) or "NULL"}) AS _r1,
-                   to_json(s) AS _payload
-            FROM {staged_view} s
-        ), typed AS (
-            SELECT {typed_cols}, _file, _line, _r1, _payload FROM raw
-        )
-        SELECT *, concat_ws('; ', NULLIF(_r1, ''), {', '.join(row_checks)}) AS _reason FROM typed"""
+        WITH typed AS (SELECT {typed_cols}, _file, _line FROM {staged_view})
+        SELECT * EXCLUDE ({flags}),
+               concat_ws('; ', {', '.join(reasons + row_checks)}) AS _reason
+        FROM typed"""
     )
-    rows_in = con.execute("SELECT count(*) FROM _checked").fetchone()[0]
-    quarantine = con.execute(
-        f"""SELECT '{contract.table}' AS source_table, _file AS source_file, CAST(_line AS BIGINT) AS line,
-               _reason AS reason, CAST(_payload AS VARCHAR) AS payload
-        FROM _checked WHERE _reason <> '' ORDER BY _file, _line"""
+    rows_in, failed = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE _reason <> '') FROM _checked"
+    ).fetchone()
+    # Only failing rows pay for their raw payload as JSON.
+    quarantine = QUARANTINE_SCHEMA.empty_table() if not failed else con.execute(
+        f"""SELECT '{contract.table}' AS source_table, c._file AS source_file,
+               CAST(c._line AS BIGINT) AS line, c._reason AS reason,
+               CAST(to_json(s) AS VARCHAR) AS payload
+        FROM (SELECT _file, _line, _reason FROM _checked WHERE _reason <> '') c
+        JOIN (SELECT * FROM {staged_view}) s USING (_file, _line)
+        ORDER BY c._file, c._line"""
     ).arrow()
     if not isinstance(quarantine, pa.Table):
         quarantine = quarantine.read_all()
-    quarantine = quarantine.cast(QUARANTINE_SCHEMA)
-    if extra_rejects is not None and extra_rejects.num_rows:
+    quarantine = _drop_payload_bookkeeping(quarantine).cast(QUARANTINE_SCHEMA)
+    extra = extra_rejects.num_rows if extra_rejects is not None else 0
+    if extra:
         quarantine = pa.concat_tables([extra_rejects.cast(QUARANTINE_SCHEMA), quarantine])
     names = ", ".join(_q(n) for n in contract.names)
+    accepted = rows_in - failed
+    merged = 0
     dedupe = ""
     if contract.key:
         key = ", ".join(_q(k) for k in contract.key)
-        dedupe = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _file DESC, _line DESC) = 1"
-    order = ", ".join(_q(k) for k in (contract.time_field, *contract.key))
-    accepted_table = con.execute(
-        f"SELECT {names} FROM _checked WHERE _reason = '' {dedupe} ORDER BY {order}"
-    ).arrow()
-    if not isinstance(accepted_table, pa.Table):
-        accepted_table = accepted_table.read_all()
-    con.execute("DROP TABLE IF EXISTS _checked")
-    accepted = rows_in - (quarantine.num_rows - (extra_rejects.num_rows if extra_rejects is not None else 0))
-    extra = extra_rejects.num_rows if extra_rejects is not None else 0
+        distinct = con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {key} FROM _checked WHERE _reason = '')"
+        ).fetchone()[0]
+        merged = accepted - distinct
+        if merged:
+            dedupe = (
+                f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _file DESC, _line DESC) = 1 "
+                "ORDER BY _file, _line"
+            )
     return Validated(
         rows_in=rows_in + extra,
         accepted=accepted,
-        quarantined=quarantine.num_rows,
-        merged=accepted - accepted_table.num_rows,
-        table=accepted_table,
+        quarantined=failed + extra,
+        merged=merged,
+        # Without a merge DuckDB keeps insertion order, so the file order is the output order.
+        accepted_query=f"SELECT {names} FROM _checked WHERE _reason = '' {dedupe}",
         quarantine=quarantine,
     )
+
+
+def _drop_payload_bookkeeping(quarantine: pa.Table) -> pa.Table:
+    """The payload is the raw row as it came in, without the loader's own columns."""
+    payloads = []
+    for text in quarantine.column("payload").to_pylist():
+        row = json.loads(text)
+        for key in ("_file", "_line", "_file_index"):
+            row.pop(key, None)
+        payloads.append(json.dumps(row, ensure_ascii=False))
+    return quarantine.set_column(4, "payload", pa.array(payloads, pa.string()))

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.partitions import daily_partitions
+
 from pipelines.resources import WarehouseResource
 
 
@@ -32,4 +32,4 @@ def communications_unique(context: dg.AssetCheckExecutionContext,
     return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicates": dupes})
 
 
-__all__ = ["communications_have_accounts", "communications_unique", "daily_partitions"]
+

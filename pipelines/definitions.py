@@ -6,10 +6,14 @@ from pipelines.defs import analytics, antispam, ingest, smarttag, speech, taggin
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_definitions
 
-_concepts = dg.Definitions.merge(
-    ingest.defs, speech.defs, tagging.defs, smarttag.defs, antispam.defs, analytics.defs
-)
 
-defs = dg.Definitions.merge(
-    _concepts, nightly_definitions(_concepts), dg.Definitions(resources=build_resources())
-)
+def _build() -> dg.Definitions:
+    concepts = dg.Definitions.merge(
+        ingest.defs, speech.defs, tagging.defs, smarttag.defs, antispam.defs, analytics.defs
+    )
+    return dg.Definitions.merge(
+        concepts, nightly_definitions(concepts), dg.Definitions(resources=build_resources())
+    )
+
+
+defs = _build()

@@ -21,7 +21,7 @@ from data.config.models.core import (
 from data.demo.generator import DemoSpec
 from data.demo.reference import Reference
 
-SYSTEM_TAGS = ("Нецелевой", "Повторный", "Потерянный", "Спам")
+SYSTEM_TAGS = ("Нецелевой", "Повторный", "Потерянный", "спам")
 
 # Keyword rules an analyst would write for the demo's industries.
 AUTOTAG_RULES = {

@@ -1,0 +1,80 @@
+"""One day's tagging over the warehouse and the config store (what the pipeline runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from data.config.store import ConfigStore
+from data.warehouse import Warehouse
+from tagging.autotag import DayTagging, tag_day
+from tagging.rule_store import RuleTimeline
+from tagging.system_tags import load_site_settings, load_spam_tags, longest_repeat_period
+
+TABLE = "tag_assignments"
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def load_timeline(
+    store: ConfigStore, day: dt.date, rules_as_of: dt.datetime | None
+) -> RuleTimeline:
+    with store.session() as session:
+        if rules_as_of is not None:
+            return RuleTimeline.as_of(session, rules_as_of)
+        # a communication of the day may end after midnight
+        start = _day_start(day)
+        return RuleTimeline.between(session, start, start + dt.timedelta(days=2))
+
+
+def tag_partition(
+    warehouse: Warehouse,
+    store: ConfigStore,
+    day: dt.date,
+    rules_as_of: dt.datetime | None = None,
+    write: bool = True,
+) -> DayTagging:
+    """Tags one day and replaces its `tag_assignments` partition.
+
+    By default each communication gets the rule versions in effect when it ended; with
+    `rules_as_of` (a re-tag backfill) every communication gets the rules of that moment.
+    """
+    timeline = load_timeline(store, day, rules_as_of)
+    with store.session() as session:
+        sites = load_site_settings(session)
+    communications = warehouse.read("communications", day, day)
+    transcripts = (
+        warehouse.read("transcripts", day, day) if warehouse.has_table("transcripts") else None
+    )
+    period = longest_repeat_period(sites)
+    history = (
+        warehouse.read(
+            "communications",
+            day - dt.timedelta(days=period),
+            day - dt.timedelta(days=1),
+            columns=[
+                "communication_id",
+                "communication_type",
+                "visitor_id",
+                "contact_phone_number",
+                "date_time",
+            ],
+        )
+        if communications.shape[0]
+        else pd.DataFrame()
+    )
+    result = tag_day(
+        communications,
+        transcripts,
+        timeline.matcher_at,
+        history=history,
+        sites=sites,
+        spam_tags=load_spam_tags(warehouse, day),
+    )
+    result.stats["rule_versions"] = len(timeline.rules)
+    if write:
+        warehouse.write_partition(TABLE, day, result.assignments)
+    return result

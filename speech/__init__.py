@@ -1,0 +1,1 @@
+"""Speech analytics: transcription rules, audio decoding, recognition, intonation features."""

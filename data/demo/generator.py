@@ -19,6 +19,11 @@ from data.demo.reference import CHANNELS, Reference, build_reference, campaign_f
 CHAT_SHARE, LEAD_SHARE = 0.4, 0.25
 LOST_CALL_SHARE, RETURNING_SHARE = 0.1, 0.2
 BROWSING_VISITORS_PER_CONTACT = 4
+SHORT_CALLS = (
+    (("employee", "Добрый день, слушаю вас."), ("client", "Ой, извините, я ошибся номером.")),
+    (("employee", "Здравствуйте!"), ("client", "Алло, мне сейчас неудобно, перезвоните позже.")),
+    (("employee", "Добрый день."), ("client", "Алло? Вас не слышно."), ("employee", "Перезвоните, пожалуйста.")),
+)
 
 
 @dataclass(frozen=True)
@@ -225,14 +230,23 @@ class DemoGenerator:
             "utm_medium": session["utm_medium"], "utm_campaign": session["utm_campaign"],
         }
         self.writer.add("calls", t.date(), row)
-        if not lost and not short:
-            dialogue = self._dialogue(account["industry"])
-            self._truth("call", call_id, account["id"], dialogue)
-            turns = _turn_times(dialogue.turns, self.rng)
-            self.call_dialogues.append({"call_id": call_id, "account_id": account["id"], "turns": turns,
-                                        "tags": list(dialogue.tags), "is_stereo": row["is_stereo"]})
+        if lost:
+            return
+        dialogue = self._short_dialogue(account["industry"]) if short else self._dialogue(account["industry"])
+        self._truth("call", call_id, account["id"], dialogue)
+        turns = _turn_times(dialogue.turns, self.rng)
+        self.call_dialogues.append({"call_id": call_id, "account_id": account["id"], "turns": turns,
+                                    "tags": list(dialogue.tags), "is_stereo": row["is_stereo"]})
+        if not short:
             self.contacts.append({"type": "call", "id": call_id, "time": t, "site": site,
                                   "visitor_id": visitor["visitor_id"], "tags": dialogue.tags})
+
+    def _short_dialogue(self, industry: str):
+        """A call too short to be a target call: a wrong number or a call-back request."""
+        from data.demo.dialogues import Dialogue, Turn
+
+        lines = SHORT_CALLS[int(self.rng.integers(len(SHORT_CALLS)))]
+        return Dialogue(industry, tuple(Turn(speaker, text) for speaker, text in lines), ())
 
     def _chat(self, site: dict, t: dt.datetime) -> None:
         account = self.reference.account(site["account_id"])
@@ -385,10 +399,16 @@ class DemoGenerator:
         folder = self.home / "recordings"
         folder.mkdir(parents=True, exist_ok=True)
         made = 0
-        for dialogue in self.call_dialogues[: self.spec.audio_calls]:
-            turns = [Turn(t["speaker"], t["text"]) for t in dialogue["turns"][:6]]
-            synthesize_call(turns, folder / f"rec-{dialogue['call_id']}.wav")
+        stereo = [d for d in self.call_dialogues if d["is_stereo"]]
+        for dialogue in stereo[: self.spec.audio_calls]:
+            turns = [Turn(t["speaker"], t["text"]) for t in dialogue["turns"]]
+            placed = synthesize_call(turns, folder / f"rec-{dialogue['call_id']}.wav", seed=dialogue["call_id"])
+            # The reference keeps the times the audio actually has.
+            dialogue["turns"] = [{**turn, "start": round(p["start"], 2), "end": round(p["end"], 2)}
+                                 for turn, p in zip(dialogue["turns"], placed, strict=True)]
             made += 1
+        if made:
+            self._write_ground_truth()
         return made
 
 

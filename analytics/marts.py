@@ -1,0 +1,241 @@
+"""From warehouse tables to the report marts of one day.
+
+Journeys need history: a deal today may come from a visit weeks ago. So the inputs are read
+from ``day - lookback`` to ``day`` (the lookback covers the longest cookie lifetime), and the
+marts keep the rows of ``day`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics.attribution import MODELS, make_model
+from analytics.conversion_paths import conversion_paths, to_path_table
+from analytics.linking import blocked_communication_ids, link_communications, link_deals
+from analytics.reports import (
+    associated_conversions,
+    deals_report,
+    end_to_end_report,
+)
+from analytics.sites import site_settings
+from analytics.touchpoints import build_touchpoints, usual_channels
+
+INPUT_TABLES = ("visitor_sessions", "communications", "deals", "ad_costs")
+
+
+@dataclass
+class Inputs:
+    sessions: pd.DataFrame
+    communications: pd.DataFrame
+    deals: pd.DataFrame
+    costs: pd.DataFrame
+    sites: pd.DataFrame | None = None
+    blocked: pd.DataFrame | None = None
+    campaigns: pd.DataFrame | None = None  # id, channel: the channel of campaigns without visits
+
+
+@dataclass
+class Marts:
+    end_to_end: pd.DataFrame
+    deals: pd.DataFrame
+    associated: pd.DataFrame
+    attribution: pd.DataFrame
+    paths: pd.DataFrame
+    excluded: pd.DataFrame
+    reconciliation: dict = field(default_factory=dict)
+
+
+def lookback_days(sites: pd.DataFrame | None) -> int:
+    settings = site_settings(sites)
+    longest = settings["cookie_lifetime"].max() if len(settings) else None
+    return int(longest) if longest and longest == longest else 90
+
+
+def read_inputs(
+    warehouse,
+    day: dt.date,
+    sites: pd.DataFrame | None = None,
+    campaigns: pd.DataFrame | None = None,
+) -> Inputs:
+    """Reads what the day's marts need; a missing table reads as empty (blocked calls optional)."""
+    start = day - dt.timedelta(days=lookback_days(sites))
+
+    def read(table: str, since: dt.date) -> pd.DataFrame:
+        if not warehouse.has_table(table):
+            return pd.DataFrame()
+        return warehouse.read(table, start=since, end=day)
+
+    return Inputs(
+        sessions=read("visitor_sessions", start),
+        communications=read("communications", start),
+        deals=read("deals", start),
+        costs=read("ad_costs", day),
+        sites=sites,
+        blocked=read("blocked_calls", start) if warehouse.has_table("blocked_calls") else None,
+        campaigns=campaigns,
+    )
+
+
+def build_marts(
+    inputs: Inputs,
+    day: dt.date | None = None,
+    half_life_days: float = 7.0,
+    markov_order: int = 1,
+    label: str = "channel",
+) -> Marts:
+    sessions = _ensure(
+        inputs.sessions,
+        ["visitor_session_id", "visitor_id", "date_time", "site_id", "channel", "campaign_id"],
+    )
+    communications = _ensure(
+        inputs.communications,
+        [
+            "communication_id",
+            "communication_type",
+            "site_id",
+            "campaign_id",
+            "visitor_id",
+            "date_time",
+            "is_target",
+            "is_primary",
+            "is_lost",
+        ],
+    )
+    deals = _ensure(
+        inputs.deals,
+        ["id", "date_time", "amount", "status", "site_id", "communication_id", "visitor_id"],
+    )
+    costs = _ensure(inputs.costs, ["date", "campaign_id", "site_id", "cost_sum"])
+
+    touchpoints, dropped_sessions = build_touchpoints(sessions, inputs.sites)
+    blocked = blocked_communication_ids(inputs.blocked)
+    channels = _campaign_channels(inputs.campaigns, touchpoints)
+    comms, dropped_comms = link_communications(
+        communications, touchpoints, inputs.sites, blocked, channels
+    )
+    linked_deals, dropped_deals = link_deals(deals, comms, touchpoints, inputs.sites)
+    paths = conversion_paths(touchpoints, linked_deals, label=label)
+
+    if day is not None:
+        touchpoints_day = _on(touchpoints, "date_time", day)
+        comms_day = _on(comms, "date_time", day)
+        deals_day = _on(linked_deals, "date_time", day)
+        costs_day = _on(costs, "date", day)
+        day_deal_ids = set(deals_day["id"].astype(str))
+        paths_day = paths[
+            paths["deal_id"].isin(day_deal_ids)
+            | (paths["deal_id"].isna() & _ends_on(paths, touchpoints, day))
+        ]
+    else:
+        touchpoints_day, comms_day, deals_day, costs_day, paths_day = (
+            touchpoints,
+            comms,
+            linked_deals,
+            costs,
+            paths,
+        )
+
+    report = end_to_end_report(touchpoints_day, comms_day, deals_day, costs_day, channels)
+    attribution = attribute_all(paths_day, half_life_days=half_life_days, markov_order=markov_order)
+    excluded = pd.concat(
+        [
+            _excluded("visitor_sessions", dropped_sessions, "visitor_session_id"),
+            _excluded("communications", dropped_comms, "communication_id"),
+            _excluded("deals", dropped_deals, "id"),
+        ],
+        ignore_index=True,
+    )
+    if day is not None and len(excluded):
+        excluded = excluded[pd.to_datetime(excluded["date_time"]).dt.date == day]
+    deals_in = _on(deals, "date_time", day) if day is not None else deals
+    reconciliation = _reconcile(len(deals_in), deals_day, excluded)
+    return Marts(
+        end_to_end=report,
+        deals=deals_report(deals_day, paths_day),
+        associated=associated_conversions(paths_day),
+        attribution=attribution,
+        paths=paths_day,
+        excluded=excluded,
+        reconciliation=reconciliation,
+    )
+
+
+def _reconcile(deals_in: int, deals: pd.DataFrame, excluded: pd.DataFrame) -> dict:
+    """Counts that must add up: every deal in is linked, unlinked or excluded with a reason."""
+    linked = deals["linked_by"].ne("unlinked") if len(deals) else pd.Series(dtype=bool)
+    sales = deals["is_sale"].astype(bool) & linked if len(deals) else linked
+    return {
+        "deals_input": int(deals_in),
+        "deals_linked": int(linked.sum()),
+        "deals_unlinked": int((~linked).sum()),
+        "deals_excluded": int(excluded["source_table"].eq("deals").sum()) if len(excluded) else 0,
+        "linked_sales": int(sales.sum()),
+        "linked_revenue": float(deals.loc[sales, "revenue"].sum()) if len(deals) else 0.0,
+        "spam_blocked": int(excluded["reason"].eq("spam-blocked call").sum())
+        if len(excluded)
+        else 0,
+    }
+
+
+def attribute_all(
+    paths: pd.DataFrame, half_life_days: float = 7.0, markov_order: int = 1
+) -> pd.DataFrame:
+    """Every model's credits, one row per model and channel."""
+    columns = ["model", "channel_name", "total_conversions", "total_conversion_value"]
+    if paths.empty:
+        return pd.DataFrame(columns=columns)
+    table = to_path_table(paths)
+    frames = []
+    for name in MODELS:
+        params = {"time_decay": {"half_life": half_life_days}, "markov": {"order": markov_order}}
+        model = make_model(name, **params.get(name, {})).fit(table)
+        frames.append(model.credits_.assign(model=name))
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _campaign_channels(campaigns: pd.DataFrame | None, touchpoints: pd.DataFrame) -> pd.Series:
+    """A campaign's configured channel, else the usual channel of its visits."""
+    seen = usual_channels(touchpoints)
+    if campaigns is None or campaigns.empty:
+        return seen
+    configured = campaigns.dropna(subset=["channel"]).set_index("id")["channel"]
+    return configured.combine_first(seen)
+
+
+def _ensure(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    frame = frame.copy() if frame is not None else pd.DataFrame()
+    for column in columns:
+        if column not in frame:
+            frame[column] = pd.Series(dtype=object)
+    return frame
+
+
+def _on(frame: pd.DataFrame, column: str, day: dt.date) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[pd.to_datetime(frame[column]).dt.date == day]
+
+
+def _ends_on(paths: pd.DataFrame, touchpoints: pd.DataFrame, day: dt.date) -> pd.Series:
+    """Non-converting journeys are counted on the day of their latest touch."""
+    if touchpoints.empty:
+        return pd.Series(False, index=paths.index)
+    last = pd.to_datetime(touchpoints.groupby("journey_id")["date_time"].max()).dt.date
+    return paths["journey_id"].map(last).eq(day)
+
+
+def _excluded(table: str, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    columns = ["source_table", "key", "date_time", "reason"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(
+        {
+            "source_table": table,
+            "key": frame[key].astype(str),
+            "date_time": pd.to_datetime(frame["date_time"]),
+            "reason": frame["reason"],
+        }
+    )[columns]

@@ -1,0 +1,237 @@
+"""The recognizer boundary: a recognizer turns one leg's 16 kHz samples into Vosk-shaped
+results (``{"result": [{"conf", "end", "start", "word"}], "text": ...}``).
+
+``VoskRecognizer`` is the product's recognizer. ``GroundTruthRecognizer`` replays the demo
+generator's reference dialogues, so a demo runs without a model; its rows carry
+``recognizer="ground-truth"`` and can never pass for recognition.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from data.errors import ModelMissingError
+from speech.audio import TARGET_RATE, to_pcm16
+
+VOSK_MODEL_NAME = "vosk-model-small-ru-0.22"
+VOSK_MODELS_URL = "https://alphacephei.com/vosk/models"
+VOSK_MODEL_SETTING = "CALLSCOPE_VOSK_MODEL_PATH"
+GROUND_TRUTH_FILE = "call_dialogues.jsonl"
+_WORD = re.compile(r"\w+(?:-\w+)*")
+
+
+class RecognitionError(Exception):
+    """Recognition of one call failed; the call gets an error row, the run goes on."""
+
+
+class Recognizer(Protocol):
+    name: str
+    requires_audio: bool
+
+    def recognize(
+        self, samples: np.ndarray, sample_rate: int, *, call_id: Any = None, speaker: str = ""
+    ) -> list[dict[str, Any]]: ...
+
+
+# -- Vosk -------------------------------------------------------------------------------------
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def _missing(path: Path | None) -> ModelMissingError:
+    return ModelMissingError(
+        f"{VOSK_MODEL_NAME} (or a larger Russian Vosk model)",
+        VOSK_MODEL_SETTING,
+        VOSK_MODELS_URL,
+        path=path,
+    )
+
+
+def looks_like_vosk_model(path: Path) -> bool:
+    return path.is_dir() and (
+        (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    )
+
+
+def load_vosk_model(path: str | Path | None):
+    """The Vosk model at ``path``, loaded once per process and cached by its resolved path."""
+    if path is None or str(path) == "":
+        raise _missing(None)
+    resolved = Path(path).expanduser().resolve()
+    key = str(resolved)
+    with _models_lock:
+        if key in _models:
+            return _models[key]
+        if not looks_like_vosk_model(resolved):
+            raise _missing(resolved)
+        import vosk
+
+        vosk.SetLogLevel(-1)
+        try:
+            model = vosk.Model(model_path=key)
+        except Exception as error:  # vosk raises a bare Exception for an unreadable model
+            raise _missing(resolved) from error
+        _models[key] = model
+        return model
+
+
+def loaded_model_count() -> int:
+    return len(_models)
+
+
+class VoskRecognizer:
+    """Vosk ``KaldiRecognizer`` with word timestamps and confidences."""
+
+    name = "vosk"
+    requires_audio = True
+
+    def __init__(
+        self,
+        model_path: str | Path | None,
+        chunk_seconds: float = 0.5,
+        recognizer_factory: Callable[[Any, float], Any] | None = None,
+    ):
+        self.model_path = model_path
+        self.chunk_seconds = chunk_seconds
+        self.recognizer_factory = recognizer_factory
+
+    def check(self) -> None:
+        """Raises ModelMissingError unless the model directory is there (cheap; no loading)."""
+        if self.recognizer_factory is not None:
+            return
+        if self.model_path is None or not looks_like_vosk_model(Path(self.model_path).expanduser()):
+            raise _missing(Path(self.model_path) if self.model_path else None)
+
+    def warm_up(self) -> None:
+        if self.recognizer_factory is None:
+            load_vosk_model(self.model_path)
+
+    def _kaldi(self, sample_rate: int):
+        if self.recognizer_factory is not None:
+            return self.recognizer_factory(self.model_path, float(sample_rate))
+        from vosk import KaldiRecognizer
+
+        return KaldiRecognizer(load_vosk_model(self.model_path), float(sample_rate))
+
+    def recognize(
+        self,
+        samples: np.ndarray,
+        sample_rate: int = TARGET_RATE,
+        *,
+        call_id: Any = None,
+        speaker: str = "",
+    ) -> list[dict[str, Any]]:
+        kaldi = self._kaldi(sample_rate)
+        kaldi.SetWords(True)
+        pcm = to_pcm16(samples)
+        step = int(self.chunk_seconds * sample_rate) * 2
+        results = []
+        for pos in range(0, len(pcm), step):
+            if kaldi.AcceptWaveform(pcm[pos : pos + step]):
+                results.append(json.loads(kaldi.Result()))
+        results.append(json.loads(kaldi.FinalResult()))
+        return [r for r in results if r.get("result")]
+
+
+# -- demo: reference dialogues ------------------------------------------------------------------
+def vosk_words(text: str) -> list[str]:
+    """Text as Vosk writes it: lower-case words, no punctuation."""
+    return _WORD.findall(text.lower())
+
+
+def _spread_words(text: str, start: float, end: float) -> list[dict[str, Any]]:
+    """Word timings spread over the turn in proportion to word length."""
+    words = vosk_words(text)
+    if not words:
+        return []
+    total = sum(len(w) + 1 for w in words)
+    out, cursor = [], start
+    for word in words:
+        length = (end - start) * (len(word) + 1) / total
+        out.append(
+            {
+                "conf": 1.0,
+                "start": round(cursor, 3),
+                "end": round(cursor + length * 0.9, 3),
+                "word": word,
+            }
+        )
+        cursor += length
+    return out
+
+
+class GroundTruthRecognizer:
+    """Replays ``call_dialogues.jsonl`` lines ``{"call_id", "turns": [{speaker, text, start, end}]}``."""
+
+    name = "ground-truth"
+    requires_audio = False
+
+    def __init__(self, dialogues_path: str | Path):
+        self.dialogues_path = Path(dialogues_path)
+        self._dialogues: dict[str, list[dict[str, Any]]] | None = None
+
+    def _load(self) -> dict[str, list[dict[str, Any]]]:
+        if self._dialogues is None:
+            if not self.dialogues_path.is_file():
+                raise ModelMissingError(
+                    f"reference dialogues {GROUND_TRUTH_FILE}",
+                    "CALLSCOPE_RECOGNIZER=ground-truth (reads $CALLSCOPE_HOME/ground_truth)",
+                    "the demo generator, which writes them with the demo account",
+                    path=self.dialogues_path,
+                )
+            dialogues = {}
+            with open(self.dialogues_path, encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        item = json.loads(line)
+                        dialogues[str(item["call_id"])] = item.get("turns") or []
+            self._dialogues = dialogues
+        return self._dialogues
+
+    def check(self) -> None:
+        self._load()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"dialogues_path": self.dialogues_path, "_dialogues": None}
+
+    def has_call(self, call_id: Any) -> bool:
+        return str(call_id) in self._load()
+
+    def recognize(
+        self,
+        samples: np.ndarray | None,
+        sample_rate: int = TARGET_RATE,
+        *,
+        call_id: Any = None,
+        speaker: str = "",
+    ) -> list[dict[str, Any]]:
+        turns = self._load().get(str(call_id))
+        if turns is None:
+            raise RecognitionError(f"no reference dialogue for call {call_id}")
+        results = []
+        for turn in turns:
+            if speaker not in ("", "unknown") and turn.get("speaker") != speaker:
+                continue
+            words = _spread_words(
+                str(turn.get("text", "")), float(turn["start"]), float(turn["end"])
+            )
+            if words:
+                results.append({"result": words, "text": " ".join(w["word"] for w in words)})
+        return results
+
+    def speakers(self, call_id: Any) -> list[str]:
+        turns = self._load().get(str(call_id)) or []
+        return sorted({str(t.get("speaker")) for t in turns})
+
+
+def recognizer_from_settings(settings) -> Recognizer:
+    if settings.recognizer == "ground-truth":
+        return GroundTruthRecognizer(Path(settings.ground_truth_dir) / GROUND_TRUTH_FILE)
+    return VoskRecognizer(settings.vosk_model_path)

@@ -1,0 +1,170 @@
+"""Transcribing one call: decode its recordings, split the legs, recognize each leg, merge the
+dialogue and compute prosody. Bad audio never raises: it becomes an error row for that call.
+A missing model does raise (``ModelMissingError``): that is configuration, not input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from data.errors import ModelMissingError
+from speech.audio import (
+    DEFAULT_MAX_SECONDS,
+    EXTENSIONS,
+    TARGET_RATE,
+    AudioError,
+    decode,
+    find_recording,
+)
+from speech.channels import UNKNOWN, split_legs
+from speech.dialogue import (
+    DEFAULT_SPLIT_PAUSE,
+    Utterance,
+    merge_dialogue,
+    turns_json,
+    utterances_from_results,
+)
+from speech.prosody import legs_from_audio, legs_from_dialogue, prosody
+from speech.recognizer import RecognitionError, Recognizer
+
+STATUS_OK, STATUS_ERROR, STATUS_NOT_SELECTED = "ok", "error", "not_selected"
+COLUMNS = (
+    "communication_id",
+    "call_id",
+    "status",
+    "error",
+    "reason",
+    "rule_id",
+    "recognizer",
+    "is_stereo",
+    "turns",
+    "prosody",
+    "audio_seconds",
+)
+
+
+@dataclass(frozen=True)
+class TranscriptionJob:
+    communication_id: str
+    call_id: int
+    recordings_dir: str
+    record_ids: tuple[str, ...]
+    client_channel: int = 0
+    rule_id: str | None = None
+    max_seconds: float = DEFAULT_MAX_SECONDS
+    split_pause: float = DEFAULT_SPLIT_PAUSE
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def empty_row(communication_id: str, call_id: Any, status: str, **values: Any) -> dict[str, Any]:
+    row = {
+        "communication_id": communication_id,
+        "call_id": int(call_id),
+        "status": status,
+        "error": None,
+        "reason": None,
+        "rule_id": None,
+        "recognizer": None,
+        "is_stereo": None,
+        "turns": "[]",
+        "prosody": None,
+        "audio_seconds": None,
+    }
+    row.update(values)
+    return row
+
+
+def not_selected_row(communication_id: str, call_id: Any, reason: str) -> dict[str, Any]:
+    return empty_row(communication_id, call_id, STATUS_NOT_SELECTED, reason=reason)
+
+
+def load_call_audio(job: TranscriptionJob) -> np.ndarray:
+    """Every recording of the call, decoded and joined in order: (channels, frames) at 16 kHz."""
+    if not job.record_ids:
+        raise AudioError("missing_file", "the call lists no recording")
+    parts = []
+    for record_id in job.record_ids:
+        path = find_recording(job.recordings_dir, record_id)
+        if path is None:
+            tried = "|".join(EXTENSIONS)
+            raise AudioError("missing_file", f"recording {record_id}.{{{tried}}} not found")
+        parts.append(decode(path, max_seconds=job.max_seconds).samples)
+    if len({p.shape[0] for p in parts}) > 1:
+        raise AudioError("unsupported", "the call's recordings differ in channel count")
+    samples = np.concatenate(parts, axis=1)
+    if samples.shape[1] > job.max_seconds * TARGET_RATE:
+        raise AudioError(
+            "too_long", f"recordings together exceed the {job.max_seconds:.0f} s limit"
+        )
+    return samples
+
+
+def _recognize_legs(
+    job: TranscriptionJob, recognizer: Recognizer, legs: dict[str, np.ndarray | None]
+) -> list[Utterance]:
+    per_leg = {}
+    for speaker, samples in legs.items():
+        results = recognizer.recognize(samples, TARGET_RATE, call_id=job.call_id, speaker=speaker)
+        per_leg[speaker] = utterances_from_results(results, speaker, job.split_pause)
+    return merge_dialogue(per_leg)
+
+
+def transcribe_call(job: TranscriptionJob, recognizer: Recognizer) -> dict[str, Any]:
+    """One row of the ``transcripts`` table for a selected call."""
+    base = {"rule_id": job.rule_id, "recognizer": recognizer.name}
+    try:
+        try:
+            samples = load_call_audio(job)
+        except AudioError as error:
+            if recognizer.requires_audio or error.kind != "missing_file":
+                raise
+            return _without_audio(job, recognizer, base)
+        channels = split_legs(samples, job.client_channel)
+        dialogue = _recognize_legs(job, recognizer, channels)
+        seconds = samples.shape[1] / TARGET_RATE
+        features = prosody(legs_from_audio(channels), dialogue, seconds, source="audio")
+        return empty_row(
+            job.communication_id,
+            job.call_id,
+            STATUS_OK,
+            is_stereo=samples.shape[0] == 2,
+            turns=json.dumps(turns_json(dialogue), ensure_ascii=False),
+            prosody=json.dumps(features, ensure_ascii=False),
+            audio_seconds=round(seconds, 3),
+            **base,
+        )
+    except ModelMissingError:
+        raise
+    except (AudioError, RecognitionError) as error:
+        return empty_row(job.communication_id, job.call_id, STATUS_ERROR, error=str(error), **base)
+    except Exception as error:  # one broken call must not stop the night's run
+        reason = f"unexpected {type(error).__name__}: {error}"
+        return empty_row(job.communication_id, job.call_id, STATUS_ERROR, error=reason, **base)
+
+
+def _without_audio(job: TranscriptionJob, recognizer: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """Demo only: the reference dialogue stands in for recognition, prosody from its timing."""
+    speakers: Sequence[str] = (
+        recognizer.speakers(job.call_id) if hasattr(recognizer, "speakers") else []
+    )
+    if not speakers:
+        raise RecognitionError(f"no reference dialogue for call {job.call_id}")
+    dialogue = _recognize_legs(job, recognizer, dict.fromkeys(speakers))
+    seconds = max((u.end for u in dialogue), default=0.0)
+    features = prosody(
+        legs_from_dialogue(dialogue, seconds), dialogue, seconds, source="timestamps"
+    )
+    return empty_row(
+        job.communication_id,
+        job.call_id,
+        STATUS_OK,
+        is_stereo=UNKNOWN not in speakers,
+        turns=json.dumps(turns_json(dialogue), ensure_ascii=False),
+        prosody=json.dumps(features, ensure_ascii=False),
+        audio_seconds=round(seconds, 3),
+        **base,
+    )

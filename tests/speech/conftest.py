@@ -1,0 +1,88 @@
+"""Audio fixtures, made once per session: stereo telephone calls synthesized with espeak-ng
+(client and employee on separate channels, overlapping turns, 8 kHz band), their mono and
+compressed variants, broken files, and the real 60 s speech recording."""
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from speech.synthetic import DEMO_SCRIPT, ScriptTurn, synthesize_call, tools_available
+
+REAL_SPEECH = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "audio" / "ru_speech_60s.wav"
+)
+
+SECOND_SCRIPT = (
+    ScriptTurn("employee", "Салон связи, слушаю вас", 0.2),
+    ScriptTurn("client", "У меня не работает интернет уже второй день", 2.4),
+    ScriptTurn("employee", "Назовите, пожалуйста, номер договора", 6.0),
+    ScriptTurn("client", "Один два три четыре пять", 8.6),
+)
+
+
+@dataclass(frozen=True)
+class Recordings:
+    folder: Path
+    references: dict[str, list[dict]]  # record id -> reference turns
+    ground_truth: Path  # call_dialogues.jsonl for call ids 1 and 2
+
+
+def _write_broken(folder: Path, stereo: Path) -> None:
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "garbage.wav").write_bytes(np.random.default_rng(0).bytes(4000))
+    data = stereo.read_bytes()
+    (folder / "cut.wav").write_bytes(data[: len(data) // 3])  # header still claims the full length
+    (folder / "notes.ogg").write_text("not audio at all")
+    sf.write(folder / "silent_header.wav", np.zeros((0, 2), dtype=np.int16), 8000, subtype="PCM_16")
+    sf.write(folder / "low_rate.wav", np.zeros(4000, dtype=np.int16), 4000, subtype="PCM_16")
+    sf.write(folder / "quad.wav", np.zeros((8000, 4), dtype=np.float32), 8000, subtype="PCM_16")
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono",
+         "-t", "5", str(folder / "long.wav")],
+        check=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory) -> Recordings:
+    if not tools_available() or not shutil.which("ffmpeg"):
+        pytest.skip("espeak-ng, sox and ffmpeg are needed to synthesize test calls (make install)")
+    folder = tmp_path_factory.mktemp("recordings")
+    references = {
+        "rec-1": synthesize_call(DEMO_SCRIPT, folder / "rec-1.wav"),
+        "rec-2": synthesize_call(SECOND_SCRIPT, folder / "rec-2.wav"),
+        "swapped": synthesize_call(SECOND_SCRIPT, folder / "swapped.wav", client_channel=1),
+        "mono": synthesize_call(SECOND_SCRIPT, folder / "mono.wav", stereo=False),
+    }
+    for ext, codec in (
+        ("mp3", ["-c:a", "libmp3lame", "-b:a", "32k"]),
+        ("ogg", ["-c:a", "libopus"]),
+    ):
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-y", "-i", str(folder / "rec-2.wav"), *codec,
+             str(folder / f"rec-2-{ext}.{ext}")],
+            check=True,
+        )  # fmt: skip
+        references[f"rec-2-{ext}"] = references["rec-2"]
+    _write_broken(folder, folder / "rec-1.wav")
+    truth = folder / "call_dialogues.jsonl"
+    with open(truth, "w", encoding="utf-8") as handle:
+        for call_id, record in ((1, "rec-1"), (2, "rec-2")):
+            handle.write(
+                json.dumps({"call_id": call_id, "turns": references[record]}, ensure_ascii=False)
+                + "\n"
+            )
+    return Recordings(folder, references, truth)
+
+
+@pytest.fixture(scope="session")
+def real_speech() -> Path:
+    if not REAL_SPEECH.is_file():
+        pytest.skip(f"{REAL_SPEECH} is not available")
+    return REAL_SPEECH

@@ -86,8 +86,9 @@ def ingest_files(
             {name: pa.array([r[i] for r in rejects], QUARANTINE_SCHEMA.field(name).type)
              for i, name in enumerate(QUARANTINE_SCHEMA.names)}
         )
+        # One file read by DuckDB keeps its order; a union of several may interleave.
         result = validate(con, "_all", contract, day=day, known_site_ids=known_site_ids,
-                          now=now, extra_rejects=extra)
+                          now=now, extra_rejects=extra, keeps_order=len(files) == 1)
         warehouse.write_partition_query(table, day, con, result.accepted_query)
     finally:
         con.close()

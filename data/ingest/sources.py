@@ -19,6 +19,8 @@ import pyarrow as pa
 from data.contracts.base import Contract
 
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+# Above this many rejected lines, file lines come from a join (and a sort) instead of a scalar.
+SCALAR_SHIFT_LIMIT = 512
 
 
 @dataclass
@@ -127,16 +129,20 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
         line = "rowid + 2"
         source = f"_raw_{view}"
         if rejects:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _shift_{view}(threshold BIGINT, shift BIGINT)")
-            con.executemany(
-                f"INSERT INTO _shift_{view} VALUES (?, ?)",
-                [(b - i, i) for i, b in enumerate(sorted(rejects), start=1)],
-            )
-            source = (
-                f"(SELECT r.*, r.rowid AS _rowid, coalesce(s.shift, 0) AS _shift FROM _raw_{view} r "
-                f"ASOF LEFT JOIN _shift_{view} s ON r.rowid + 1 >= s.threshold)"
-            )
-            line = "_rowid + 2 + _shift"
+            thresholds = [b - i for i, b in enumerate(sorted(rejects), start=1)]
+            if len(thresholds) <= SCALAR_SHIFT_LIMIT:
+                # A scalar per row keeps DuckDB's insertion order: no join, no sort.
+                listing = "[" + ", ".join(map(str, thresholds)) + "]"
+                line = f"rowid + 2 + len(list_filter({listing}, t -> t <= rowid + 1))"
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _shift_{view}(threshold BIGINT, shift BIGINT)")
+                con.executemany(f"INSERT INTO _shift_{view} VALUES (?, ?)",
+                                [(t, i) for i, t in enumerate(thresholds, start=1)])
+                source = (
+                    f"(SELECT r.*, r.rowid AS _rowid, coalesce(s.shift, 0) AS _shift FROM _raw_{view} r "
+                    f"ASOF LEFT JOIN _shift_{view} s ON r.rowid + 1 >= s.threshold ORDER BY r.rowid)"
+                )
+                line = "_rowid + 2 + _shift"
         _select_contract_columns(con, source, present, contract, view, line)
         return Staged(view, good + len(rejects), list(rejects.values()))
     finally:

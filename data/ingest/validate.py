@@ -107,8 +107,11 @@ def validate(
     known_site_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
     extra_rejects: pa.Table | None = None,
+    keeps_order: bool = False,
 ) -> Validated:
-    """``staged_view`` has the contract's columns as VARCHAR plus ``_file`` and ``_line``."""
+    """``staged_view`` has the contract's columns as VARCHAR plus ``_file`` and ``_line``.
+    ``keeps_order``: the view already yields rows in file order, so no sort is needed unless
+    repeated keys are merged."""
     now = now or dt.datetime.now()
     reasons = [r for f in contract.fields for r in _field_reasons(f)]
     typed_cols = ", ".join(
@@ -144,8 +147,10 @@ def validate(
                concat_ws('; ', {', '.join(reasons + row_checks)}) AS _reason
         FROM typed"""
     )
-    rows_in, failed = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE _reason <> '') FROM _checked"
+    key_sql = ", ".join(_q(k) for k in contract.key)
+    distinct_sql = f"count(DISTINCT ({key_sql})) FILTER (WHERE _reason = '')" if contract.key else "0"
+    rows_in, failed, distinct = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _reason <> ''), {distinct_sql} FROM _checked"
     ).fetchone()
     # Only failing rows pay for their raw payload as JSON.
     quarantine = QUARANTINE_SCHEMA.empty_table() if not failed else con.execute(
@@ -167,23 +172,17 @@ def validate(
     merged = 0
     dedupe = ""
     if contract.key:
-        key = ", ".join(_q(k) for k in contract.key)
-        distinct = con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {key} FROM _checked WHERE _reason = '')"
-        ).fetchone()[0]
         merged = accepted - distinct
         if merged:
-            dedupe = (
-                f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _file DESC, _line DESC) = 1 "
-                "ORDER BY _file, _line"
-            )
+            dedupe = f"QUALIFY row_number() OVER (PARTITION BY {key_sql} ORDER BY _file DESC, _line DESC) = 1"
     return Validated(
         rows_in=rows_in + extra,
         accepted=accepted,
         quarantined=failed + extra,
         merged=merged,
-        # Without a merge DuckDB keeps insertion order, so the file order is the output order.
-        accepted_query=f"SELECT {names} FROM _checked WHERE _reason = '' {dedupe}",
+        # Rows keep their order in the files, so a re-run writes the same partition.
+        accepted_query=f"SELECT {names} FROM _checked WHERE _reason = '' {dedupe} "
+        + ("" if keeps_order and not dedupe else "ORDER BY _file, _line"),
         quarantine=quarantine,
     )
 

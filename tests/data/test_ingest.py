@@ -140,3 +140,19 @@ def test_reingesting_a_day_gives_identical_tables(tmp_path):
     ingest_day(wh, landing, "calls", DAY)
     pd.testing.assert_frame_equal(first, wh.read("calls"))
     pd.testing.assert_frame_equal(first_q, wh.read("quarantine_calls"))
+
+
+def test_line_numbers_stay_right_past_many_rejected_lines(tmp_path, monkeypatch):
+    import data.ingest.sources as sources
+
+    lines = [HEADER]
+    for i in range(1, 41):
+        lines.append(f"{i};2026-05-01 10:00:00;;false;1;1;2;x" + (";extra" if i % 3 == 0 else ""))
+    path = _write(tmp_path / "calls.csv", lines)
+    for limit in (512, 4):  # the scalar path and the join path
+        monkeypatch.setattr(sources, "SCALAR_SHIFT_LIMIT", limit)
+        wh = Warehouse(tmp_path / f"wh{limit}")
+        result = ingest_files(wh, "calls", DAY, [path])
+        assert (result.accepted, result.quarantined) == (27, 13)
+        assert sorted(_reasons(wh)) == [i + 1 for i in range(1, 41) if i % 3 == 0]
+        assert wh.read("calls")["id"].tolist() == [i for i in range(1, 41) if i % 3]

@@ -81,7 +81,9 @@ def _instance() -> dg.DagsterInstance:
         home = (get_settings().home / "dagster").resolve()
         home.mkdir(parents=True, exist_ok=True)
         os.environ["DAGSTER_HOME"] = str(home)
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
     return dg.DagsterInstance.get()
 
 
@@ -117,12 +119,20 @@ def run_demo(spec: DemoSpec, fresh: bool = True) -> DemoSummary:
     everything = [*defs.assets, *(defs.asset_checks or [])]
     resources = defs.resources
 
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
     def materialize(keys, label, **kwargs):
         if not keys:
             return
         result = dg.materialize(everything, selection=keys, instance=instance, resources=resources,
-                                raise_on_error=False, **kwargs)
+                                raise_on_error=False, run_config=quiet, **kwargs)
         _collect(result, summary, label)
+
+    if plan.on_request:
+        summary.notes.append(
+            "launched by their jobs with run config, not by the demo: "
+            + ", ".join(k.to_user_string() for k in plan.on_request)
+        )
 
     history_start = spec.end - dt.timedelta(days=spec.spam_days - 1)
     history_end = spec.start - dt.timedelta(days=1)
@@ -146,14 +156,25 @@ class _Plan:
     before: list[dg.AssetKey]
     daily: list[dg.AssetKey]
     after: list[dg.AssetKey]
+    on_request: list[dg.AssetKey]
+
+
+def _needs_run_config(node) -> bool:
+    field = node.assets_def.node_def.config_field
+    return field is not None and field.is_required
 
 
 def _plan(defs: dg.Definitions) -> _Plan:
     graph = defs.resolve_asset_graph()
+    on_request = set()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable and _needs_run_config(node):
+            on_request.add(key)
     daily, unpartitioned = [], []
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if not node.is_materializable:
+        if not node.is_materializable or key in on_request or _downstream_of(graph, key, on_request):
             continue
         (daily if node.partitions_def is not None else unpartitioned).append(key)
     history = [k for k in daily if k.to_user_string() in HISTORY_ASSETS
@@ -170,7 +191,14 @@ def _plan(defs: dg.Definitions) -> _Plan:
     needed_by_daily = set().union(*(upstream(k) for k in daily)) if daily else set()
     before = [k for k in unpartitioned if k in needed_by_daily]
     after = [k for k in unpartitioned if k not in needed_by_daily]
-    return _Plan(history=history, before=before, daily=daily, after=after)
+    return _Plan(history=history, before=before, daily=daily, after=after,
+                 on_request=sorted(on_request | {k for k in graph.get_all_asset_keys()
+                                                 if _downstream_of(graph, k, on_request)}))
+
+
+def _downstream_of(graph, key, roots: set) -> bool:
+    parents = graph.get(key).parent_keys
+    return any(p in roots or (graph.has(p) and _downstream_of(graph, p, roots)) for p in parents)
 
 
 def _has_unpartitioned_parent(graph, key) -> bool:

@@ -72,8 +72,24 @@ def prepare_demo(spec: DemoSpec, home: Path | None = None) -> PreparedDemo:
     store = ConfigStore(url)
     with store.session() as session:
         seed_config(session, result.reference, spec)
+        _seed_spam_feedback(session, result, spec)
     store.dispose()
     return PreparedDemo(home, result.counts)
+
+
+def _seed_spam_feedback(session, result, spec: DemoSpec) -> None:
+    """Accounts' complaints, spam marks and list entries: the labels the spam model learns from."""
+    from antispam.lists import seed_feedback, set_switches
+    from data.demo.incoming_calls import plant_feedback
+
+    accounts = [a["id"] for a in result.reference.accounts]
+    start = spec.end - dt.timedelta(days=spec.spam_days - 1)
+    feedback = plant_feedback(result.incoming_truth, accounts, start, spec.end, spec.seed)
+    seed_feedback(session, feedback.lists, feedback.marks)
+    # One account tags and blocks spam; the others only tag it, so both policies show.
+    set_switches(session, accounts[0], "demo", tag=True, block=True)
+    for account in accounts[1:]:
+        set_switches(session, account, "demo", tag=True, block=False)
 
 
 def _instance() -> dg.DagsterInstance:

@@ -1,0 +1,161 @@
+"""The warehouse steps: the daily rollup, the nightly scoring and the policy for a day's calls.
+Each step replaces whole partitions, so running a day again gives the same tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from antispam import policy
+from antispam.rollup import ROLLUP_TABLE, daily_rollup, empty_rollup
+from antispam.scoring import VERDICT_TABLE, Scorer, score, verdict_table
+from antispam.validate import check_calls
+from antispam.window import DEFAULT_MIN_CALLS, DEFAULT_WINDOW_DAYS, window_bounds, window_features
+from data.ingest.landing import quarantine_table
+from data.ingest.validate import QUARANTINE_SCHEMA
+from data.warehouse import Warehouse
+
+SOURCE_TABLE = "incoming_calls"
+
+
+@dataclass
+class RollupResult:
+    day: dt.date
+    rows_in: int
+    accepted: int
+    quarantined: int
+    callers: int
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in == self.accepted + self.quarantined
+
+
+def build_rollup(
+    warehouse: Warehouse, day: dt.date, now: dt.datetime | None = None
+) -> RollupResult:
+    """Checks the day's incoming calls, quarantines bad rows and writes the day's rollup."""
+    files = warehouse.files(SOURCE_TABLE, day, day)
+    table = pq.read_table(files[0]) if files else None
+    if table is not None and "date" in table.column_names:
+        table = table.drop_columns(["date"])
+    end_of_day = dt.datetime.combine(day, dt.time.max)
+    not_after = min(end_of_day, now) if now else end_of_day
+    if table is None or table.num_rows == 0:
+        warehouse.write_partition(ROLLUP_TABLE, day, empty_rollup())
+        warehouse.write_partition(
+            quarantine_table(ROLLUP_TABLE), day, QUARANTINE_SCHEMA.empty_table()
+        )
+        return RollupResult(day, 0, 0, 0, 0)
+    checked = check_calls(table, not_after=not_after, source=str(files[0]))
+    rollup = daily_rollup(checked.accepted) if checked.accepted.num_rows else empty_rollup()
+    warehouse.write_partition(ROLLUP_TABLE, day, rollup)
+    quarantine = checked.quarantine_rows(SOURCE_TABLE, str(files[0]))
+    warehouse.write_partition(
+        quarantine_table(ROLLUP_TABLE),
+        day,
+        pa.Table.from_pandas(quarantine, schema=QUARANTINE_SCHEMA, preserve_index=False),
+    )
+    reasons = checked.rejected["field"] + ": " + checked.rejected["reason"].str.split(":").str[0]
+    return RollupResult(
+        day,
+        rows_in=checked.rows_in,
+        accepted=checked.accepted.num_rows,
+        quarantined=len(checked.rejected),
+        callers=rollup.num_rows,
+        reasons=reasons.value_counts().to_dict(),
+    )
+
+
+@dataclass
+class ScoringResult:
+    as_of: dt.date
+    window: tuple[dt.date, dt.date]
+    rollup_days: int
+    rollup_rows: int
+    scored: int
+    flagged: int
+    model_version: str
+    verdicts: pd.DataFrame
+
+    @property
+    def flagged_share(self) -> float:
+        return self.flagged / self.scored if self.scored else 0.0
+
+
+def score_window(
+    warehouse: Warehouse,
+    as_of: dt.date,
+    scorer: Scorer,
+    model_version: str,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    min_calls: int = DEFAULT_MIN_CALLS,
+    *,
+    write: bool = True,
+    memory_limit: str = "6GB",
+) -> ScoringResult:
+    """Scores every caller with at least ``min_calls`` calls in the window from the rollups."""
+    start, end = window_bounds(as_of, window_days)
+    files = warehouse.files(ROLLUP_TABLE, start, end)
+    if not files:
+        raise LookupError(f"no {ROLLUP_TABLE} partitions between {start} and {end}")
+    rollup_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    with duckdb.connect(config={"memory_limit": memory_limit}) as con:
+        con.execute("SET enable_progress_bar = false")
+        features = window_features(
+            con, warehouse.scan(ROLLUP_TABLE, files), as_of, window_days, min_calls
+        )
+    verdicts = score(features, scorer, model_version)
+    if write:
+        warehouse.write_partition(VERDICT_TABLE, as_of, verdict_table(verdicts))
+    return ScoringResult(
+        as_of,
+        (start, end),
+        len(files),
+        rollup_rows,
+        len(verdicts),
+        int(verdicts["is_spam"].sum()),
+        model_version,
+        verdicts,
+    )
+
+
+@dataclass
+class PolicyResult:
+    day: dt.date
+    calls: int
+    blocked_blacklist: int
+    blocked_antispam: int
+    tagged: int
+
+
+def apply_policy_day(
+    warehouse: Warehouse, policies: dict[int, policy.AccountPolicy], day: dt.date
+) -> PolicyResult:
+    """Tags and blocks the day's calls (``communications`` of type call)."""
+    calls = warehouse.read(
+        "communications",
+        day,
+        day,
+        columns=["communication_id", "account_id", "contact_phone_number", "date_time"],
+        where="communication_type = 'call'",
+    )
+    flagged = policy.verdicts_in_effect(warehouse, day)
+    decisions = policy.decide(calls.drop(columns=["date"], errors="ignore"), flagged, policies)
+    blocked = policy.blocked_rows(decisions)
+    tags = policy.tag_rows(decisions)
+    warehouse.write_partition(policy.BLOCKED_TABLE, day, blocked)
+    warehouse.write_partition(policy.SPAM_TAGS_TABLE, day, tags)
+    return PolicyResult(
+        day,
+        calls=len(calls),
+        blocked_blacklist=blocked["reason"].to_pylist().count(policy.REASON_BLACKLIST),
+        blocked_antispam=blocked["reason"].to_pylist().count(policy.REASON_ANTISPAM),
+        tagged=tags.num_rows,
+    )

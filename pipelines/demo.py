@@ -30,6 +30,7 @@ HISTORY_ASSETS = ("incoming_calls",)
 class PreparedDemo:
     home: Path
     counts: dict[str, int]
+    admin_token: str | None = None
 
 
 @dataclass
@@ -42,6 +43,7 @@ class DemoSummary:
     checks_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    admin_token: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,6 +63,9 @@ class DemoSummary:
         lines += [f"note: {n}" for n in self.notes]
         lines += ["", "Open the Dagster UI:  make ui     (http://127.0.0.1:3000)",
                   "Open the API:        make serve  (http://127.0.0.1:8000/docs)"]
+        if self.admin_token:
+            lines.append(f"API token of the demo's admin user (also in $CALLSCOPE_HOME/admin-token): "
+                         f"{self.admin_token}")
         return "\n".join(lines)
 
 
@@ -73,8 +78,21 @@ def prepare_demo(spec: DemoSpec, home: Path | None = None) -> PreparedDemo:
     with store.session() as session:
         seed_config(session, result.reference, spec)
         _seed_spam_feedback(session, result, spec)
+        token = _admin_token(session, home)
     store.dispose()
-    return PreparedDemo(home, result.counts)
+    return PreparedDemo(home, result.counts, token)
+
+
+def _admin_token(session, home: Path) -> str:
+    """The demo's full-access API user; its token is also kept in ``<home>/admin-token``."""
+    from serving.access.accounts import create_user, issue_token
+
+    user = create_user(session, "admin", "demo", full_name="Администратор", full_access=True)
+    token = issue_token(session, user, "demo")
+    path = home / "admin-token"
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
 
 
 def _seed_spam_feedback(session, result, spec: DemoSpec) -> None:
@@ -125,9 +143,10 @@ def run_demo(spec: DemoSpec, fresh: bool = True) -> DemoSummary:
     if settings.vosk_model_path is None and settings.recognizer == "vosk":
         os.environ["CALLSCOPE_RECOGNIZER"] = "ground-truth"
         get_settings.cache_clear()
-    prepare_demo(spec)
+    prepared = prepare_demo(spec)
     instance = _instance()
     summary = DemoSummary(spec)
+    summary.admin_token = prepared.admin_token
     if get_settings().recognizer == "ground-truth":
         summary.notes.append("no Vosk model configured (CALLSCOPE_VOSK_MODEL_PATH): call transcripts replay "
                              "the demo generator's reference dialogues, marked recognizer=ground-truth")

@@ -1,0 +1,379 @@
+"""Serving benchmark: the communications list and the end-to-end report under load.
+
+Builds a warehouse of 1,000,000 communications over 180 days (20,000 with ``--quick``) and a
+daily end-to-end report per campaign, starts the API with uvicorn on loopback, and drives it
+with an open-loop load generator on aiohttp (requests leave on a fixed schedule, latency counts from the
+scheduled moment, so a slow server cannot hide its queue). The caller is an agency user who may
+see half the campaigns, so every query carries the rights filter.
+
+Figures: achieved throughput, p50 and p99 latency at the offered rate (200 requests/s by
+default), and errors. The baseline is the same two queries run directly in DuckDB over the same
+files, without the API, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import duckdb
+import httpx
+import numpy as np
+import pandas as pd
+import psutil
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / ".data" / "serving"
+CAMPAIGNS = 200
+SITES = 20
+AGENCY_CAMPAIGNS = list(range(1, CAMPAIGNS + 1, 2))  # every other campaign
+FIRST_DAY = dt.date(2026, 1, 1)
+
+
+def _communications(n: int, days: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    day_index = np.sort(rng.integers(0, days, n))
+    seconds = rng.integers(8 * 3600, 21 * 3600, n)
+    start = pd.Timestamp(FIRST_DAY)
+    when = start + pd.to_timedelta(day_index, unit="D") + pd.to_timedelta(seconds, unit="s")
+    kinds = rng.choice(["call", "chat", "offline_message"], n, p=[0.7, 0.2, 0.1])
+    ids = np.arange(1, n + 1)
+    campaign = rng.integers(1, CAMPAIGNS + 1, n).astype("float")
+    campaign[rng.random(n) < 0.1] = np.nan  # visits without a campaign
+    site = ((np.nan_to_num(campaign, nan=1) - 1) % SITES + 1).astype(int)
+    frame = pd.DataFrame(
+        {
+            "communication_id": [f"{k}:{i}" for k, i in zip(kinds, ids, strict=True)],
+            "communication_type": kinds,
+            "id": ids,
+            "account_id": 1,
+            "site_id": site,
+            "campaign_id": pd.array(campaign, dtype="Int64"),
+            "visitor_id": rng.integers(1, n // 3 + 2, n),
+            "date_time": when,
+            "finish_time": when + pd.to_timedelta(rng.integers(10, 600, n), unit="s"),
+            "duration": rng.integers(10, 600, n),
+            "is_lost": rng.random(n) < 0.1,
+            "is_primary": rng.random(n) < 0.6,
+            "is_target": rng.random(n) < 0.7,
+            "is_repeat": rng.random(n) < 0.2,
+            "contact_phone_number": [f"79{x:09d}" for x in rng.integers(0, 10**9, n)],
+            "virtual_phone_number": "74951234567",
+            "turns": "[]",
+        }
+    )
+    frame["day"] = day_index
+    return frame
+
+
+def build_warehouse(n: int, days: int) -> Path:
+    """Writes the warehouse once per size; later runs reuse it."""
+    from data.warehouse import Warehouse
+
+    home = DATA / f"n{n}"
+    marker = home / "built.json"
+    if marker.exists():
+        return home
+    warehouse = Warehouse(home / "warehouse")
+    frame = _communications(n, days)
+    rng = np.random.default_rng(11)
+    for day, part in frame.groupby("day"):
+        date = FIRST_DAY + dt.timedelta(days=int(day))
+        warehouse.write_partition("communications", date, part.drop(columns=["day"]))
+        tagged = part.sample(frac=0.3, random_state=int(day))
+        warehouse.write_partition(
+            "tag_assignments",
+            date,
+            pd.DataFrame(
+                {
+                    "communication_id": tagged["communication_id"],
+                    "communication_type": tagged["communication_type"],
+                    "tag": rng.choice(["Ипотека", "Цена", "Спам"], len(tagged)),
+                    "source": "autotag",
+                    "source_ref": "r1@1",
+                    "probability": None,
+                    "evidence": "[]",
+                }
+            ),
+        )
+        report = pd.DataFrame(
+            {
+                "campaign_id": np.arange(1, CAMPAIGNS + 1),
+                "site_id": (np.arange(CAMPAIGNS) % SITES) + 1,
+                "visits": rng.integers(100, 1000, CAMPAIGNS),
+                "communications": rng.integers(5, 60, CAMPAIGNS),
+                "deals": rng.integers(0, 10, CAMPAIGNS),
+                "revenue": rng.random(CAMPAIGNS) * 100_000,
+                "cost": rng.random(CAMPAIGNS) * 30_000,
+            }
+        )
+        warehouse.write_partition("report_end_to_end", date, report)
+    marker.write_text(json.dumps({"n": n, "days": days}))
+    return home
+
+
+def prepare_store(home: Path) -> str:
+    """A fresh config store with an agency user; returns the user's token."""
+    from data.config.models.core import Account, Campaign, Site
+    from data.config.store import ConfigStore
+    from serving.access import accounts
+    from serving.schemas.rights import RightsSpec
+
+    db = home / "config.sqlite3"
+    for path in home.glob("config.sqlite3*"):
+        path.unlink()
+    store = ConfigStore(f"sqlite:///{db}")
+    with store.session() as session:
+        session.add(Account(id=1, name="bench"))
+        for site_id in range(1, SITES + 1):
+            session.add(Site(id=site_id, account_id=1, domain_name=f"site{site_id}.ru"))
+        session.flush()
+        for campaign_id in range(1, CAMPAIGNS + 1):
+            session.add(
+                Campaign(
+                    id=campaign_id,
+                    account_id=1,
+                    site_id=(campaign_id - 1) % SITES + 1,
+                    name=f"c{campaign_id}",
+                    channel="advert",
+                )
+            )
+        session.flush()
+        user = accounts.create_user(session, "agency", "bench")
+        spec = RightsSpec(
+            sites=[{"site_id": s, "view": True} for s in range(1, SITES + 1)],
+            campaigns=[{"campaign_id": c, "view": True} for c in AGENCY_CAMPAIGNS],
+        )
+        accounts.save_rights(session, user.rights_set, spec, "bench")
+        token = accounts.issue_token(session, user)
+    store.dispose()
+    return token
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(home: Path, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "CALLSCOPE_HOME": str(home), "CALLSCOPE_CONFIG_URL": ""}
+    env.pop("CALLSCOPE_CONFIG_URL")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "serving.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT.parent,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("the API server exited during start-up")
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("the API server did not answer within 120 s")
+
+
+def request_mix(days: int) -> list[tuple[str, dict]]:
+    """What the cabinet asks most: the newest page, filtered pages, the monthly report."""
+    last = FIRST_DAY + dt.timedelta(days=days - 1)
+    month = {"date_from": str(last - dt.timedelta(days=29)), "date_till": str(last)}
+    return [
+        ("/api/v1/communications", {"limit": 50}),
+        ("/api/v1/communications", {"limit": 50, "communication_type": "call"}),
+        ("/api/v1/communications", [("limit", 50), ("campaign_id", 1), ("campaign_id", 3)]),
+        ("/api/v1/reports/end-to-end", {**month, "limit": 500}),
+    ]
+
+
+async def _load(port: int, token: str, mix, rate: float, seconds: float) -> dict:
+    """Open loop: request i leaves at start + i / rate whatever happened to the others."""
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies: dict[str, list[float]] = {"communications": [], "end-to-end": []}
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=512)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        base_url=f"http://127.0.0.1:{port}", headers=headers, connector=connector, timeout=timeout
+    ) as client:
+
+        async def one(i: int, due: float) -> None:
+            nonlocal errors
+            path, params = mix[i % len(mix)]
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                async with client.get(path, params=params) as response:
+                    await response.read()
+                    ok = response.status == 200
+            except (aiohttp.ClientError, TimeoutError):
+                ok = False
+            elapsed = time.perf_counter() - due
+            if not ok:
+                errors += 1
+                return
+            kind = "end-to-end" if "reports" in path else "communications"
+            latencies[kind].append(elapsed * 1000)
+
+        total = int(rate * seconds)
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i, started + i / rate) for i in range(total)))
+        wall = time.perf_counter() - started
+    done = sum(len(v) for v in latencies.values())
+    return {"throughput_rps": done / wall, "errors": errors, "latencies": latencies, "sent": total}
+
+
+def server_cpu_per_request(server: subprocess.Popen, port: int, token: str, mix, n: int) -> dict:
+    """CPU the server spends per request, one request at a time: unlike latency under load,
+    this does not depend on what else the machine runs. 2 cores sustain 2000 / ms req/s."""
+    workers = psutil.Process(server.pid).children(recursive=True) or [psutil.Process(server.pid)]
+
+    def cpu() -> float:
+        return sum(sum(w.cpu_times()[:2]) for w in workers)
+
+    out = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as client:
+        for path, params in mix:
+            kind = "end-to-end" if "reports" in path else "communications"
+            client.get(path, params=params)
+            before = cpu()
+            for _ in range(n):
+                client.get(path, params=params)
+            out.setdefault(kind, []).append((cpu() - before) / n * 1000)
+    return {kind: statistics.mean(values) for kind, values in out.items()}
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    return float(np.percentile(values, 50)), float(np.percentile(values, 99))
+
+
+def baseline(home: Path, days: int, repeats: int) -> dict:
+    """The same two queries straight in DuckDB over the same files: no HTTP, no rights lookup."""
+    base = home / "warehouse"
+    comms = f"read_parquet('{base}/communications/*/*.parquet', hive_partitioning = true)"
+    report = f"read_parquet('{base}/report_end_to_end/*/*.parquet', hive_partitioning = true)"
+    allowed = ", ".join(map(str, AGENCY_CAMPAIGNS))
+    visible = f"(campaign_id IS NULL OR campaign_id IN ({allowed}))"
+    last = FIRST_DAY + dt.timedelta(days=days - 1)
+    queries = {
+        "communications": (
+            f"SELECT communication_id, communication_type, id, site_id, campaign_id, date_time, "
+            f"duration, contact_phone_number FROM {comms} WHERE {visible} "
+            "ORDER BY date_time DESC, communication_id DESC LIMIT 50"
+        ),
+        "end-to-end": (
+            f"SELECT * FROM {report} WHERE {visible} AND date BETWEEN "
+            f"DATE '{last - dt.timedelta(days=29)}' AND DATE '{last}' "
+            "ORDER BY date DESC, campaign_id LIMIT 500"
+        ),
+    }
+    out = {}
+    con = duckdb.connect()
+    for name, sql in queries.items():
+        con.execute(sql).fetchall()
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            con.execute(sql).fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+        out[name] = {"p50_ms": statistics.median(timings), "p99_ms": _percentiles(timings)[1]}
+    con.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument("--communications", type=int, default=None)
+    parser.add_argument("--rate", type=float, default=None, help="offered requests per second")
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv or [])
+    n = args.communications or (20_000 if args.quick else 1_000_000)
+    days = 30 if args.quick else 180
+    rate = args.rate or (50.0 if args.quick else 200.0)
+    seconds = args.seconds or (3.0 if args.quick else 30.0)
+
+    started = time.perf_counter()
+    home = build_warehouse(n, days)
+    print(
+        f"warehouse: {n:,} communications over {days} days ({time.perf_counter() - started:.1f} s)"
+    )
+    token = prepare_store(home)
+    base = baseline(home, days, repeats=20 if args.quick else 50)
+    port = _free_port()
+    server = start_server(home, port, args.workers)
+    try:
+        mix = request_mix(days)
+        asyncio.run(_load(port, token, mix, rate=min(rate, 20.0), seconds=1.0))  # warm-up
+        result = asyncio.run(_load(port, token, mix, rate=rate, seconds=seconds))
+        cpu_ms = server_cpu_per_request(server, port, token, mix, n=10 if args.quick else 30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    figures = {
+        "communications": n,
+        "offered_rps": rate,
+        "throughput_rps": round(result["throughput_rps"], 1),
+        "errors": result["errors"],
+        "workers": args.workers,
+    }
+    print(
+        f"offered {rate:.0f} req/s for {seconds:.0f} s, {args.workers} workers: "
+        f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}"
+    )
+    for kind, values in result["latencies"].items():
+        p50, p99 = _percentiles(values)
+        key = kind.replace("-", "_")
+        figures[f"{key}_p50_ms"] = round(p50, 1)
+        figures[f"{key}_p99_ms"] = round(p99, 1)
+        figures[f"{key}_server_cpu_ms"] = round(cpu_ms[kind], 1)
+        figures[f"{key}_duckdb_p50_ms"] = round(base[kind]["p50_ms"], 1)
+        figures[f"{key}_duckdb_p99_ms"] = round(base[kind]["p99_ms"], 1)
+        print(
+            f"{kind:>15}: API p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   |  baseline DuckDB "
+            f"without the API p50 {base[kind]['p50_ms']:7.1f} ms  p99 {base[kind]['p99_ms']:7.1f} ms"
+        )
+        print(
+            f"{'':>15}  server CPU per request {cpu_ms[kind]:.1f} ms: 2 free cores would sustain "
+            f"{2000 / cpu_ms[kind]:.0f} req/s of it"
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:]), indent=2))

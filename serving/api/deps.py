@@ -1,0 +1,65 @@
+"""Dependencies shared by the routes, as Annotated aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from data.config.models.access import User
+from data.config.store import ConfigStore
+from data.settings import Settings
+from data.warehouse import Warehouse
+from serving.access.rights import EffectiveRights
+from serving.config import ApiSettings
+from serving.errors import Forbidden
+from serving.schemas.common import MAX_ID
+
+
+def get_store(request: Request) -> ConfigStore:
+    return request.app.state.store
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.store.session() as session:
+        yield session
+
+
+def get_warehouse(request: Request) -> Warehouse:
+    return request.app.state.warehouse
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    return request.app.state.api_settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_current_user(request: Request) -> User:
+    user = getattr(request.state, "user", None)
+    if user is None:
+        raise Forbidden("this route is not behind the rights guard")
+    return user
+
+
+def get_rights(request: Request) -> EffectiveRights:
+    rights = getattr(request.state, "rights", None)
+    if rights is None:
+        raise Forbidden("this route is not behind the rights guard")
+    return rights
+
+
+# scope="function": the unit of work commits before the response is sent, so a failed commit
+# is an error response, never a success the store did not keep.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StoreDep = Annotated[ConfigStore, Depends(get_store)]
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+RightsDep = Annotated[EffectiveRights, Depends(get_rights)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

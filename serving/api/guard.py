@@ -1,0 +1,139 @@
+"""The one place where rights are enforced.
+
+Every route under /api/v1 declares what it needs with :func:`needs` (kept in its OpenAPI entry
+as ``x-rights``); the router-wide dependency :func:`enforce_rights` authenticates the caller,
+resolves their effective rights and checks each declared need before the handler runs. A route
+that declares nothing is refused, and a test walks every route to assert each one declares.
+Object checks answer 404 when the caller may not even see the object, so ids of other agencies'
+sites, campaigns and communications cannot be probed, and 403 when they see it but may not act.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from serving.access import accounts
+from serving.access.rights import Action, EffectiveRights
+from serving.api.deps import SessionDep, WarehouseDep
+from serving.errors import Forbidden, NotFound, Unauthenticated
+from serving.queries import communications
+
+RIGHTS_KEY = "x-rights"
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+OBJECT_SCOPES = ("site", "campaign")
+METHOD_ACTIONS: dict[str, Action] = {
+    "GET": "view",
+    "HEAD": "view",
+    "POST": "create",
+    "PUT": "edit",
+    "PATCH": "edit",
+    "DELETE": "delete",
+}
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `callscope users create`.")
+
+
+def needs(*requirements: str | tuple[str, ...]) -> dict[str, Any]:
+    """``openapi_extra`` for a route. Each requirement is a scope name, or a tuple
+    ``(scope, action)`` / ``(scope, action, path_param)``; the action defaults to the method's.
+
+    Scopes: ``public``, ``authenticated``, ``site``, ``campaign``, ``communication`` (visible to
+    the caller), ``interface:<name>``, ``new_sites``, ``new_campaigns``, ``recordings``,
+    ``contact_data``, ``tags``."""
+    declared = []
+    for item in requirements:
+        scope, action, param = (
+            (item, None, None) if isinstance(item, str) else (*item, None, None)[:3]
+        )
+        declared.append({"scope": scope, "action": action, "param": param})
+    return {RIGHTS_KEY: declared}
+
+
+def document_public_routes(spec: dict[str, Any]) -> dict[str, Any]:
+    """Marks public operations as needing no token (``security: []``) in the OpenAPI spec."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if any(n.get("scope") == PUBLIC for n in operation.get(RIGHTS_KEY, [])):
+                operation["security"] = []
+    return spec
+
+
+def check(rights: EffectiveRights, scope: str, action: Action, object_id: Any = None) -> None:
+    """Raises unless ``rights`` allow ``action`` on ``scope`` (and object)."""
+    if scope in OBJECT_SCOPES:
+        if not rights.can(scope, "view", object_id):
+            raise NotFound(f"{scope} {object_id} does not exist")
+        if not rights.can(scope, action, object_id):
+            raise Forbidden(f"no right to {action} {scope} {object_id}")
+        return
+    if scope.startswith("interface:"):
+        name = scope.split(":", 1)[1]
+        if not rights.can("interface", action, name):
+            raise Forbidden(f"no right to {action} in the {name} interface")
+        return
+    if not rights.can(scope, action):
+        raise Forbidden(f"no right to {action} {scope.replace('_', ' ')}")
+
+
+def _object_id(request: Request, param: str) -> int | str | None:
+    raw = request.path_params.get(param)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None  # the route's own validation answers 422
+
+
+def _declared(request: Request) -> list[dict[str, Any]]:
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    declared = extra.get(RIGHTS_KEY)
+    if not declared:
+        raise Forbidden("this route declares no rights and is closed")
+    return declared
+
+
+def authenticate(session: Session, credentials: HTTPAuthorizationCredentials | None):
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("a bearer API token is required")
+    user = accounts.authenticate(session, credentials.credentials)
+    if user is None:
+        raise Unauthenticated("the API token is unknown, revoked or its user is blocked")
+    return user
+
+
+def enforce_rights(
+    request: Request,
+    session: SessionDep,
+    warehouse: WarehouseDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    declared = _declared(request)
+    if any(need["scope"] == PUBLIC for need in declared):
+        return
+    user = authenticate(session, credentials)
+    rights = accounts.effective_rights(session, user)
+    request.state.user, request.state.rights = user, rights
+    for need in declared:
+        scope = need["scope"]
+        action = need["action"] or METHOD_ACTIONS.get(request.method, "view")
+        if scope == AUTHENTICATED:
+            continue
+        if scope == "communication":
+            communication_id = str(request.path_params.get(need["param"] or "communication_id"))
+            if not communications.ID_PATTERN.fullmatch(communication_id):
+                continue  # the route's own validation answers 422
+            located = communications.locate(warehouse, communication_id)
+            if located is None or not rights.sees(*located):
+                raise NotFound(f"communication {communication_id} does not exist")
+            continue
+        object_id = _object_id(request, need["param"]) if need["param"] else None
+        if scope in OBJECT_SCOPES and object_id is None:
+            continue
+        check(rights, scope, action, object_id)

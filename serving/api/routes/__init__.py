@@ -1,0 +1,35 @@
+"""One router per resource, all under /api/v1 and all behind the rights guard."""
+
+import importlib
+
+from fastapi import APIRouter, Depends
+
+from serving.api.guard import enforce_rights
+from serving.problems import responses
+
+RESOURCES = (
+    "health",
+    "users",
+    "roles",
+    "sites",
+    "campaigns",
+    "tags",
+    "autotag_rules",
+    "transcription_rules",
+    "smarttag",
+    "antispam",
+    "communications",
+    "reports",
+)
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1",
+        dependencies=[Depends(enforce_rights)],
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    for name in RESOURCES:
+        module = importlib.import_module(f"serving.api.routes.{name}")
+        router.include_router(module.router)
+    return router

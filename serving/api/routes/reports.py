@@ -1,0 +1,81 @@
+"""Reports: end-to-end analytics, attribution by model, associated conversions, deals.
+
+Rows carry their site and campaign, and each caller sees only the rows their rights allow; a
+report without those columns is shown only to callers who see every campaign."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from serving.api.deps import RightsDep, WarehouseDep
+from serving.api.guard import needs
+from serving.errors import Invalid
+from serving.queries import reports as queries
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+NAMED = {
+    "end-to-end": "report_end_to_end",
+    "attribution": "attribution_by_model",
+    "associated-conversions": "report_associated_conversions",
+    "deals": "deals",
+}
+
+
+class ReportPage(BaseModel):
+    report: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReportInfo(BaseModel):
+    name: str
+    table: str
+
+
+@router.get("", response_model=list[ReportInfo], openapi_extra=needs("authenticated"))
+def list_reports(warehouse: WarehouseDep):
+    """The reports that have data; named ones first, then every other analytics table."""
+    tables = queries.available(warehouse)
+    named = [ReportInfo(name=n, table=t) for n, t in NAMED.items() if t in tables]
+    rest = [ReportInfo(name=t, table=t) for t in tables if t not in NAMED.values()]
+    return named + rest
+
+
+@router.get("/{report}", response_model=ReportPage, openapi_extra=needs("authenticated"))
+def read_report(
+    report: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9_-]+$")],
+    warehouse: WarehouseDep,
+    rights: RightsDep,
+    date_from: dt.date | None = Query(None),
+    date_till: dt.date | None = Query(None),
+    site_id: int | None = Query(None, ge=1, le=2**53),
+    campaign_id: int | None = Query(None, ge=1, le=2**53),
+    model: str | None = Query(
+        None, max_length=40, description="Attribution model, e.g. first, last, markov, shapley."
+    ),
+    limit: int = Query(500, ge=1, le=10_000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    """One report over a date range (by day partition), filtered by the caller's rights."""
+    if date_from and date_till and date_from > date_till:
+        raise Invalid("date_from: must not be after date_till")
+    table = NAMED.get(report, report)
+    columns, rows, total = queries.read_report(
+        warehouse,
+        rights,
+        table,
+        date_from,
+        date_till,
+        {"site_id": site_id, "campaign_id": campaign_id, "model": model},
+        limit,
+        offset,
+    )
+    return ReportPage(
+        report=report, columns=columns, rows=rows, total=total, limit=limit, offset=offset
+    )

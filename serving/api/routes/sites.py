@@ -1,0 +1,75 @@
+"""Sites and their settings; each user sees the sites their rights allow."""
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from data.config import audit
+from data.config.models.core import Site
+from serving.access import catalog
+from serving.api.deps import CurrentUser, PathId, RightsDep, SessionDep
+from serving.api.guard import needs
+from serving.schemas.catalog import SiteCreate, SitePublic, SiteUpdate
+
+router = APIRouter(prefix="/sites", tags=["sites"])
+
+
+@router.get("", response_model=list[SitePublic], openapi_extra=needs("authenticated"))
+def list_sites(session: SessionDep, rights: RightsDep):
+    sites = session.scalars(select(Site).order_by(Site.id)).all()
+    return [site for site in sites if rights.can("site", "view", site.id)]
+
+
+@router.post(
+    "",
+    response_model=SitePublic,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=needs(("new_sites", "create")),
+)
+def create_site(body: SiteCreate, session: SessionDep, actor: CurrentUser):
+    values = body.model_dump(exclude_none=True)
+    values.setdefault("account_id", catalog.default_account_id(session))
+    site = Site(**values)
+    session.add(site)
+    session.flush()
+    audit.record(
+        session, actor.login, "create", "site", site.id, None, body.model_dump(mode="json")
+    )
+    session.refresh(site)
+    return site
+
+
+@router.get(
+    "/{site_id}", response_model=SitePublic, openapi_extra=needs(("site", "view", "site_id"))
+)
+def read_site(site_id: PathId, session: SessionDep):
+    return catalog.get_site(session, site_id)
+
+
+@router.patch(
+    "/{site_id}", response_model=SitePublic, openapi_extra=needs(("site", "edit", "site_id"))
+)
+def update_site(site_id: PathId, body: SiteUpdate, session: SessionDep, actor: CurrentUser):
+    """Changes the site's settings; fields left out keep their values."""
+    site = catalog.get_site(session, site_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    before = {key: getattr(site, key) for key in changes}
+    for key, value in changes.items():
+        setattr(site, key, value)
+    audit.record(session, actor.login, "update", "site", site.id, before, changes)
+    session.flush()
+    return site
+
+
+@router.delete(
+    "/{site_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=needs(("site", "delete", "site_id")),
+)
+def delete_site(site_id: PathId, session: SessionDep, actor: CurrentUser):
+    site = catalog.get_site(session, site_id)
+    catalog.check_site_deletable(session, site)
+    audit.record(
+        session, actor.login, "delete", "site", site.id, {"domain_name": site.domain_name}, None
+    )
+    session.delete(site)
+    session.flush()

@@ -1,0 +1,175 @@
+"""Transcription rules: which calls get transcribed, versioned so that switching a rule off and
+on again leaves the calls of the off window untranscribed; and the cost preview."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from data.config import rules as versioned
+from serving.api.deps import ApiSettingsDep, CurrentUser, RightsDep, SessionDep, WarehouseDep
+from serving.api.guard import needs
+from serving.errors import Invalid, NotFound
+from serving.queries import transcription
+from serving.schemas.common import local_naive
+from serving.schemas.rules import (
+    RULE_ID_PATTERN,
+    CostPreview,
+    CostPreviewRequest,
+    HistoryStep,
+    RuleVersionPublic,
+    TranscriptionRuleBody,
+    TranscriptionRulePublic,
+    TranscriptionRuleSwitch,
+)
+from speech import config as speech_config
+from speech.rules import (
+    RuleFilters,
+    RuleFormatError,
+    RuleVersionSpan,
+    TranscriptionRule,
+    parse_filters,
+)
+
+router = APIRouter(prefix="/transcription-rules", tags=["transcription rules"])
+TRANSCRIPTION = "interface:transcription"
+RuleId = Annotated[str, Path(pattern=RULE_ID_PATTERN)]
+MAX_PREVIEW_DAYS = 93
+
+
+def _public(rule_key: str, versions) -> TranscriptionRulePublic:
+    current = versions[-1]
+    history = []
+    for version in versions:
+        enabled = bool(version.payload.get("enabled", True))
+        if not history or history[-1].enabled != enabled:
+            history.append(HistoryStep(**{"from": version.valid_from, "enabled": enabled}))
+    fields = {k: v for k, v in current.payload.items() if k in TranscriptionRuleBody.model_fields}
+    return TranscriptionRulePublic(id=rule_key, history=history, **fields)
+
+
+def _history(session, rule_id: str):
+    versions = versioned.rule_history(session, speech_config.RULE_KIND, rule_id)
+    if not versions or versions[-1].valid_to is not None:
+        raise NotFound(f"transcription rule {rule_id} does not exist")
+    return versions
+
+
+def _checked_payload(rule_id: str, body: TranscriptionRuleBody) -> dict:
+    payload = {"id": rule_id, **body.model_dump()}
+    try:
+        parse_filters(payload, 0)
+    except RuleFormatError as error:
+        raise Invalid(str(error)) from None
+    return payload
+
+
+@router.get("", response_model=list[TranscriptionRulePublic], openapi_extra=needs(TRANSCRIPTION))
+def list_rules(session: SessionDep):
+    """The rules in effect, in the open format (filters and the on/off history)."""
+    current = versioned.current_rules(session, speech_config.RULE_KIND)
+    return [
+        _public(v.rule_key, versioned.rule_history(session, speech_config.RULE_KIND, v.rule_key))
+        for v in current
+    ]
+
+
+@router.get(
+    "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
+)
+def read_rule(rule_id: RuleId, session: SessionDep):
+    return _public(rule_id, _history(session, rule_id))
+
+
+@router.put(
+    "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
+)
+def put_rule(rule_id: RuleId, body: TranscriptionRuleBody, session: SessionDep, actor: CurrentUser):
+    """Creates or changes the rule from now on; calls before keep the earlier version."""
+    versioned.put_rule(
+        session, speech_config.RULE_KIND, rule_id, _checked_payload(rule_id, body), actor.login
+    )
+    return _public(rule_id, _history(session, rule_id))
+
+
+@router.patch(
+    "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
+)
+def switch_rule(
+    rule_id: RuleId, body: TranscriptionRuleSwitch, session: SessionDep, actor: CurrentUser
+):
+    """Switches the rule on or off from now on."""
+    _history(session, rule_id)
+    speech_config.set_rule_enabled(session, rule_id, body.enabled, actor.login)
+    return _public(rule_id, _history(session, rule_id))
+
+
+@router.delete(
+    "/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=needs(TRANSCRIPTION)
+)
+def delete_rule(rule_id: RuleId, session: SessionDep, actor: CurrentUser):
+    _history(session, rule_id)
+    versioned.delete_rule(session, speech_config.RULE_KIND, rule_id, actor.login)
+
+
+@router.get(
+    "/{rule_id}/history", response_model=list[RuleVersionPublic], openapi_extra=needs(TRANSCRIPTION)
+)
+def rule_history(rule_id: RuleId, session: SessionDep):
+    versions = versioned.rule_history(session, speech_config.RULE_KIND, rule_id)
+    if not versions:
+        raise NotFound(f"transcription rule {rule_id} does not exist")
+    return versions
+
+
+@router.post(
+    "/cost-preview",
+    response_model=CostPreview,
+    openapi_extra=needs((TRANSCRIPTION, "view")),
+)
+def cost_preview(
+    body: CostPreviewRequest,
+    session: SessionDep,
+    warehouse: WarehouseDep,
+    rights: RightsDep,
+    settings: ApiSettingsDep,
+):
+    """How many calls of a period the rules would select and what transcribing them would
+    cost: the saved rules as they are now (or the rules in the request) applied to that
+    period's calls, as an estimate of what they select from now on."""
+    date_from, date_till = local_naive(body.date_from), local_naive(body.date_till)
+    if date_from > date_till:
+        raise Invalid("date_from: must not be after date_till")
+    if date_till - date_from > dt.timedelta(days=MAX_PREVIEW_DAYS):
+        raise Invalid(f"date_till: a preview covers at most {MAX_PREVIEW_DAYS} days")
+    if body.rules is None:
+        rules = [
+            _always(rule.id, rule.latest.enabled, rule.latest.filters)
+            for rule in speech_config.load_rules(session)
+            if rule.latest is not None and rule.latest.valid_to is None
+        ]
+    else:
+        rules = [
+            _always(f"preview-{i}", rule.enabled, _filters(i, rule))
+            for i, rule in enumerate(body.rules)
+        ]
+    calls, selected, minutes = transcription.preview(warehouse, rights, rules, date_from, date_till)
+    price = settings.transcription_price_per_minute
+    return CostPreview(
+        calls=calls,
+        selected_calls=selected,
+        audio_minutes=round(minutes, 2),
+        price_per_minute=price,
+        cost=round(minutes * price, 2),
+    )
+
+
+def _always(rule_id: str, enabled: bool, filters: RuleFilters) -> TranscriptionRule:
+    return TranscriptionRule(rule_id, (RuleVersionSpan(dt.datetime.min, None, enabled, filters),))
+
+
+def _filters(index: int, rule: TranscriptionRuleBody) -> RuleFilters:
+    try:
+        return parse_filters(rule.model_dump(), index)
+    except RuleFormatError as error:
+        raise Invalid(str(error)) from None

@@ -1,0 +1,129 @@
+"""Report tables written by analytics (``report_*``, ``attribution_*``) and the deals table,
+read through the caller's rights like the communications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from data.warehouse import Warehouse
+from serving.access.rights import EffectiveRights
+from serving.errors import Forbidden, NotFound
+from serving.queries.communications import plain_scan
+from serving.queries.engine import connect, files_of, has_table
+
+REPORT_NAME = re.compile(r"^(report|attribution)_[a-z0-9_]{1,60}$|^deals$")
+
+
+def available(warehouse: Warehouse) -> list[str]:
+    return [t for t in warehouse.tables() if REPORT_NAME.match(t)]
+
+
+def _scope(
+    warehouse: Warehouse,
+    rights: EffectiveRights,
+    table: str,
+    columns: list[str],
+    files: list,
+    account_wide_ok: bool,
+) -> tuple[str, str]:
+    """(FROM clause, visibility condition) for one report table."""
+    files_sql = warehouse.scan(table, files)
+    if "campaign_id" in columns or "site_id" in columns:
+        campaign = "r.campaign_id" if "campaign_id" in columns else "NULL"
+        site = "r.site_id" if "site_id" in columns else "NULL"
+        source = f"{files_sql} r"
+        if (
+            table == "deals"
+            and "communication_id" in columns
+            and has_table(warehouse, "communications")
+        ):
+            # A deal belongs to the campaign of the communication it came from.
+            source = (
+                f"(SELECT d.*, c.campaign_id FROM {files_sql} d LEFT JOIN "
+                f"(SELECT communication_id, campaign_id FROM {plain_scan(warehouse, 'communications')}) c "
+                "USING (communication_id)) r"
+            )
+            campaign = "r.campaign_id"
+        return source, rights.visibility_sql(site, campaign)
+    if not account_wide_ok and not rights.sees_every_campaign():
+        raise Forbidden(
+            f"report {table} is account-wide and shows data of campaigns you may not see"
+        )
+    return f"{files_sql} r", "TRUE"
+
+
+TOTAL = "__total_rows"
+
+
+def _count(warehouse, rights, table, files, columns, account_wide_ok, where, params) -> int:
+    """The total when the page is past the end (the window count came back empty)."""
+    source, _ = _scope(warehouse, rights, table, columns, files, account_wide_ok)
+    with connect() as con:
+        return con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+
+
+def read_report(
+    warehouse: Warehouse,
+    rights: EffectiveRights,
+    table: str,
+    date_from: dt.date | None,
+    date_till: dt.date | None,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[str], list[dict[str, Any]], int]:
+    """(columns, rows, total rows) of one report over a date range."""
+    if not REPORT_NAME.match(table) or not has_table(warehouse, table):
+        raise NotFound(f"report {table} does not exist")
+    return read_table(warehouse, rights, table, date_from, date_till, filters, limit, offset)
+
+
+def read_table(
+    warehouse: Warehouse,
+    rights: EffectiveRights,
+    table: str,
+    date_from: dt.date | None,
+    date_till: dt.date | None,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+    account_wide_ok: bool = False,
+) -> tuple[list[str], list[dict[str, Any]], int]:
+    """(columns, rows, total rows) of a warehouse table over a date range, rows the caller may
+    see only. ``account_wide_ok`` lets rows tied to no site or campaign through (tables the
+    route's interface right already covers as a whole)."""
+    files = files_of(warehouse, table, date_from, date_till)
+    if not files:
+        return [], [], 0
+    with connect() as con:
+        # the oldest and the newest partition: a column added or dropped over time still counts
+        names = dict.fromkeys([*pq.read_schema(files[0]).names, *pq.read_schema(files[-1]).names])
+        columns = [*names, "date"]
+        source, visible = _scope(warehouse, rights, table, columns, files, account_wide_ok)
+        conditions, params = [visible], []
+        for column, value in filters.items():
+            if value is None:
+                continue
+            if column not in columns:
+                continue
+            conditions.append(f'r."{column}" = ?')
+            params.append(value)
+        where = " AND ".join(conditions)
+        order = "r.date DESC" + (", r.campaign_id" if "campaign_id" in columns else "")
+        result = con.execute(
+            f"SELECT r.*, count(*) OVER () AS {TOTAL} FROM {source} WHERE {where} "
+            f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
+            params,
+        )
+        names = [d[0] for d in result.description]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    total = rows[0].pop(TOTAL) if rows else 0
+    for row in rows[1:]:
+        row.pop(TOTAL)
+    if not rows and offset:
+        total = _count(warehouse, rights, table, files, columns, account_wide_ok, where, params)
+    return [n for n in names if n != TOTAL], rows, total

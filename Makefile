@@ -6,20 +6,22 @@ export CALLSCOPE_HOME ?= $(CURDIR)/.callscope
 export DAGSTER_HOME ?= $(CALLSCOPE_HOME)/dagster
 export CALLSCOPE_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo test ui serve bench bench-quick lint format clean
+.PHONY: install dagster-home demo test ui serve bench bench-quick lint format clean
 
 install:  ## .venv with the project, torch (CPU) first, and Debian packages (espeak-ng, sox, ffmpeg, chromium)
 	@bash scripts/install.sh
 
-demo: install  ## generate the demo account and materialize every asset for the demo period
+dagster-home:
 	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+
+demo: install dagster-home  ## generate the demo account and materialize every asset for the demo period
 	$(VENV)/bin/callscope demo run
 
 test: install  ## the whole test suite
 	$(PY) -m pytest -q
 
-ui: install  ## the Dagster UI over the demo state
-	@mkdir -p "$(DAGSTER_HOME)"
+ui: install dagster-home  ## the Dagster UI over the demo state
 	$(VENV)/bin/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 serve: install  ## the API over the demo state

@@ -17,6 +17,7 @@ import numpy as np
 from data.demo.reference import CHANNELS, Reference, build_reference, campaign_for_channel
 
 CHAT_SHARE, LEAD_SHARE = 0.4, 0.25
+SPAM_CALL_SHARE = 0.04  # calls to the demo accounts from the platform's planted spammers
 LOST_CALL_SHARE, RETURNING_SHARE = 0.1, 0.2
 BROWSING_VISITORS_PER_CONTACT = 4
 SHORT_CALLS = (
@@ -117,6 +118,9 @@ class DemoGenerator:
         self.call_dialogues: list[dict] = []
         self.visitors: dict[int, list[dict]] = defaultdict(list)  # site -> known visitors
         self.contacts: list[dict] = []  # target communications that may become deals
+        self.spam_numbers = None
+        self.spam_calls = 0
+        self.incoming_truth = None
 
     def _id(self, kind: str) -> int:
         value = self.next_id[kind]
@@ -198,7 +202,32 @@ class DemoGenerator:
         self.truth_tags.append({"communication_id": f"{ctype}:{cid}", "account_id": account_id,
                                 "industry": dialogue.industry, "tags": list(dialogue.tags)})
 
+    def _spam_call(self, site: dict, t: dt.datetime) -> None:
+        """A robocall or a silent hang-up from one of the platform's spam numbers: no visit behind
+        it, a few seconds long, so antispam can tag and block it and analytics can leave it out."""
+        campaigns = self.reference.site_campaigns(site["id"])
+        campaign = campaigns[int(self.rng.integers(len(campaigns)))]
+        number = next(v["number"] for v in self.reference.virtual_numbers if v["campaign_id"] == campaign["id"])
+        call_id = self._id("call")
+        lost = bool(self.rng.random() < 0.5)
+        talk = 0 if lost else int(self.rng.integers(1, 9))
+        wait = int(self.rng.integers(1, 6))
+        self.writer.add("calls", t.date(), {
+            "id": call_id, "start_time": _fmt(t), "finish_time": _fmt(t + dt.timedelta(seconds=wait + talk)),
+            "direction": "in", "is_lost": lost, "finish_reason": "subscriber_hangup",
+            "source": "call_tracking", "virtual_phone_number": number,
+            "contact_phone_number": str(self.spam_numbers[int(self.rng.integers(len(self.spam_numbers)))]),
+            "site_id": site["id"], "campaign_id": campaign["id"], "visitor_id": None, "visitor_session_id": None,
+            "wait_duration": wait, "talk_duration": talk, "total_duration": wait + talk,
+            "employees": [], "employee_ids": [], "employee_group_ids": [], "legs": [], "call_records": [],
+            "is_stereo": False, "channel": campaign["channel"], "utm_source": "", "utm_medium": "", "utm_campaign": "",
+        })
+        self.spam_calls += 1
+
     def _call(self, site: dict, t: dt.datetime) -> None:
+        if self.spam_numbers is not None and len(self.spam_numbers) and self.rng.random() < SPAM_CALL_SHARE:
+            self._spam_call(site, t)
+            return
         account = self.reference.account(site["account_id"])
         visitor = self._contact_visitor(site["id"], t)
         session = visitor["last_session"]
@@ -349,6 +378,9 @@ class DemoGenerator:
 
     # -- run ----------------------------------------------------------------------------------
     def run(self) -> DemoResult:
+        incoming = self._incoming_calls()
+        truth = self.incoming_truth.numbers
+        self.spam_numbers = truth.loc[truth["kind"].isin(("robocaller", "bursty")), "number"].to_numpy()
         active_sites = self.reference.sites
         per_site = self.spec.calls_per_day / len(active_sites)
         for day in self.spec.dates:
@@ -365,7 +397,8 @@ class DemoGenerator:
         self._plant_bad_rows()
         counts = self.writer.flush()
         counts.update(self._write_ground_truth())
-        counts["incoming_calls"] = self._incoming_calls()
+        counts["incoming_calls"] = incoming
+        counts["spam_calls_planted"] = self.spam_calls
         if self.spec.audio_calls:
             counts["recordings"] = self._audio()
         return DemoResult(self.spec, self.reference, counts, self.truth_dir, self.incoming_truth)

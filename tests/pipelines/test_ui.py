@@ -106,6 +106,7 @@ def rendered_text(url: str, profile: Path) -> str:
 def webserver(tmp_path):
     dagster_home = tmp_path / "dagster-home"
     dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(
         "load_from:\n"

@@ -6,8 +6,8 @@ with an open-loop load generator on aiohttp (requests leave on a fixed schedule,
 scheduled moment, so a slow server cannot hide its queue). The caller is an agency user who may
 see half the campaigns, so every query carries the rights filter.
 
-Figures: achieved throughput, p50 and p99 latency at the offered rate (200 requests/s by
-default), and errors. The baseline is the same two queries run directly in DuckDB over the same
+Figures: achieved throughput, p50 and p99 latency at each offered rate (200 requests/s by
+default; ``--rates 50,100,200`` runs several against the same server), and errors. The baseline is the same two queries run directly in DuckDB over the same
 files, without the API, in the same run.
 """
 
@@ -319,12 +319,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--communications", type=int, default=None)
     parser.add_argument("--rate", type=float, default=None, help="offered requests per second")
+    parser.add_argument(
+        "--rates", default=None, help="several offered rates, comma-separated, e.g. 50,100,200"
+    )
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv or [])
     n = args.communications or (20_000 if args.quick else 1_000_000)
     days = 30 if args.quick else 180
     rate = args.rate or (50.0 if args.quick else 200.0)
+    rates = [float(r) for r in args.rates.split(",")] if args.rates else [rate]
     seconds = args.seconds or (3.0 if args.quick else 30.0)
 
     started = time.perf_counter()
@@ -336,41 +340,49 @@ def main(argv: list[str] | None = None) -> dict:
     base = baseline(home, days, repeats=20 if args.quick else 50)
     port = _free_port()
     server = start_server(home, port, args.workers)
+    results = {}
     try:
         mix = request_mix(days)
-        asyncio.run(_load(port, token, mix, rate=min(rate, 20.0), seconds=1.0))  # warm-up
-        result = asyncio.run(_load(port, token, mix, rate=rate, seconds=seconds))
+        asyncio.run(_load(port, token, mix, rate=min(rates[0], 20.0), seconds=1.0))  # warm-up
+        for offered in rates:
+            results[offered] = asyncio.run(_load(port, token, mix, rate=offered, seconds=seconds))
+            time.sleep(2.0)  # let a queue from an overload drain before the next rate
         cpu_ms = server_cpu_per_request(server, port, token, mix, n=10 if args.quick else 30)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    figures = {
-        "communications": n,
-        "offered_rps": rate,
-        "throughput_rps": round(result["throughput_rps"], 1),
-        "errors": result["errors"],
-        "workers": args.workers,
-    }
-    print(
-        f"offered {rate:.0f} req/s for {seconds:.0f} s, {args.workers} workers: "
-        f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}"
-    )
-    for kind, values in result["latencies"].items():
-        p50, p99 = _percentiles(values)
+    figures = {"communications": n, "workers": args.workers, "runs": []}
+    for kind in ("communications", "end-to-end"):
         key = kind.replace("-", "_")
-        figures[f"{key}_p50_ms"] = round(p50, 1)
-        figures[f"{key}_p99_ms"] = round(p99, 1)
         figures[f"{key}_server_cpu_ms"] = round(cpu_ms[kind], 1)
         figures[f"{key}_duckdb_p50_ms"] = round(base[kind]["p50_ms"], 1)
         figures[f"{key}_duckdb_p99_ms"] = round(base[kind]["p99_ms"], 1)
+    for offered, result in results.items():
+        run = {
+            "offered_rps": offered,
+            "throughput_rps": round(result["throughput_rps"], 1),
+            "errors": result["errors"],
+        }
         print(
-            f"{kind:>15}: API p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   |  baseline DuckDB "
-            f"without the API p50 {base[kind]['p50_ms']:7.1f} ms  p99 {base[kind]['p99_ms']:7.1f} ms"
+            f"offered {offered:.0f} req/s for {seconds:.0f} s, {args.workers} workers: "
+            f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}"
         )
+        for kind, values in result["latencies"].items():
+            p50, p99 = _percentiles(values)
+            key = kind.replace("-", "_")
+            run[f"{key}_p50_ms"] = round(p50, 1)
+            run[f"{key}_p99_ms"] = round(p99, 1)
+            print(
+                f"{kind:>15}: API p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   |  baseline DuckDB "
+                f"without the API p50 {base[kind]['p50_ms']:7.1f} ms  "
+                f"p99 {base[kind]['p99_ms']:7.1f} ms"
+            )
+        figures["runs"].append(run)
+    for kind in ("communications", "end-to-end"):
         print(
-            f"{'':>15}  server CPU per request {cpu_ms[kind]:.1f} ms: 2 free cores would sustain "
-            f"{2000 / cpu_ms[kind]:.0f} req/s of it"
+            f"{kind:>15}: server CPU per request {cpu_ms[kind]:.1f} ms: 2 free cores would "
+            f"sustain {2000 / cpu_ms[kind]:.0f} req/s of it"
         )
     return figures
 

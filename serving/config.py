@@ -15,6 +15,9 @@ class ApiSettings(BaseSettings):
     # Requests inside the app at once (and handler threads); below the config store's
     # connection pool (5 + 10 overflow), so no request ever waits for a connection.
     max_concurrency: int = Field(12, ge=1, le=14)
+    # How long a token's effective rights are reused; any change to users, tokens, roles or
+    # rights drops them at once in every worker, so this only bounds changes made elsewhere.
+    rights_cache_seconds: float = Field(5.0, ge=0, le=300)
     # Price of one transcribed audio minute in the cost preview, in the account's currency.
     transcription_price_per_minute: float = Field(1.5, ge=0)
 

@@ -11,6 +11,7 @@ from data.config.store import ConfigStore
 from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from serving import docs_offline, problems
+from serving.access.rights_cache import RightsCache
 from serving.api.guard import document_public_routes
 from serving.api.routes import api_router
 from serving.concurrency import ConcurrencyLimit
@@ -31,6 +32,7 @@ def create_app(
         app.state.api_settings = api_settings
         app.state.store = store
         app.state.warehouse = Warehouse(settings.warehouse_dir)
+        app.state.rights_cache = RightsCache(store.engine.url, api_settings.rights_cache_seconds)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from data.config import audit
 from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, User
 from data.config.models.core import Campaign, Site
+from serving.access import rights_cache  # noqa: F401  (drops cached rights on every change)
 from serving.access.rights import (
     NO_RIGHTS,
     UNDELETABLE_CAMPAIGN_TYPES,

@@ -14,7 +14,7 @@ from data.settings import Settings
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.config import ApiSettings
-from serving.errors import Forbidden
+from serving.errors import Forbidden, Unauthenticated
 from serving.schemas.common import MAX_ID
 
 
@@ -25,6 +25,11 @@ def get_store(request: Request) -> ConfigStore:
 def get_session(request: Request) -> Iterator[Session]:
     with request.app.state.store.session() as session:
         yield session
+
+
+# scope="function": the unit of work commits before the response is sent, so a failed commit
+# is an error response, never a success the store did not keep.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_warehouse(request: Request) -> Warehouse:
@@ -39,10 +44,14 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_current_user(request: Request) -> User:
-    user = getattr(request.state, "user", None)
-    if user is None:
+def get_current_user(request: Request, session: SessionDep) -> User:
+    """The caller as a row of the route's own unit of work (loaded only by routes that ask)."""
+    user_id = getattr(request.state, "user_id", None)
+    if user_id is None:
         raise Forbidden("this route is not behind the rights guard")
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("the API token is unknown, revoked or its user is blocked")
     return user
 
 
@@ -53,9 +62,6 @@ def get_rights(request: Request) -> EffectiveRights:
     return rights
 
 
-# scope="function": the unit of work commits before the response is sent, so a failed commit
-# is an error response, never a success the store did not keep.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 StoreDep = Annotated[ConfigStore, Depends(get_store)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

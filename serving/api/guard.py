@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from serving.access import accounts
 from serving.access.rights import Action, EffectiveRights
-from serving.api.deps import SessionDep, WarehouseDep
+from serving.api.deps import WarehouseDep
 from serving.errors import Forbidden, NotFound, Unauthenticated
 from serving.queries import communications
 
@@ -108,18 +108,37 @@ def authenticate(session: Session, credentials: HTTPAuthorizationCredentials | N
     return user
 
 
+def _caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[int, EffectiveRights]:
+    """(user id, effective rights) of the token: from the per-token cache while no access data
+    changed since, else from the config store."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("a bearer API token is required")
+    cache = request.app.state.rights_cache
+    token_hash = accounts.hash_token(credentials.credentials)
+    entry = cache.get(token_hash)
+    if entry is not None:
+        return entry.user_id, entry.rights
+    version = cache.version()
+    with request.app.state.store.session() as session:
+        user = authenticate(session, credentials)
+        rights = accounts.effective_rights(session, user)
+        user_id = user.id
+    cache.put(token_hash, version, user_id, rights)
+    return user_id, rights
+
+
 def enforce_rights(
     request: Request,
-    session: SessionDep,
     warehouse: WarehouseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     declared = _declared(request)
     if any(need["scope"] == PUBLIC for need in declared):
         return
-    user = authenticate(session, credentials)
-    rights = accounts.effective_rights(session, user)
-    request.state.user, request.state.rights = user, rights
+    user_id, rights = _caller(request, credentials)
+    request.state.user_id, request.state.rights = user_id, rights
     for need in declared:
         scope = need["scope"]
         action = need["action"] or METHOD_ACTIONS.get(request.method, "view")

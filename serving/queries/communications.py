@@ -2,7 +2,8 @@
 
 Every query here takes the caller's :class:`EffectiveRights` and applies its visibility
 condition; nothing in the API reads the communications table another way. Each request uses its
-own in-memory DuckDB over the Parquet files, so readers never hold a lock.
+own cursor on the process's in-memory DuckDB, over the Parquet files or the decoded copies of
+recent ones, so readers never hold a lock on the files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import duckdb
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Invalid
-from serving.queries.engine import connect, files_of, has_table, partitions
+from serving.queries.engine import connect, files_of, has_table, partitions, source
 from serving.queries.search import query_patterns
 
 TABLE = "communications"
@@ -199,16 +200,22 @@ def _select(
     days: list[dt.date],
     cursor: Cursor | None,
     limit: int | None,
+    cached: bool = False,
 ) -> tuple[str, list[Any]]:
     params: list[Any] = []
-    files = [warehouse.partition_path(TABLE, day) for day in days]
+    if cached and not flt.text:
+        # the list's columns of the days, decoded once per file version (text search needs
+        # the turns, which are not kept)
+        scan = source(warehouse, TABLE, days, LIST_COLUMNS)
+    else:
+        scan = warehouse.scan(TABLE, [warehouse.partition_path(TABLE, day) for day in days])
     conditions = _conditions(warehouse, rights, flt, params)
     if cursor is not None:
         conditions.append("(c.date_time < ? OR (c.date_time = ? AND c.communication_id < ?))")
         params += [cursor.date_time, cursor.date_time, cursor.communication_id]
     columns = ", ".join(f"c.{name}" for name in LIST_COLUMNS)
     sql = (
-        f"SELECT {columns} FROM {warehouse.scan(TABLE, files)} c "
+        f"SELECT {columns} FROM {scan} c "
         f"WHERE {' AND '.join(conditions)} "
         "ORDER BY c.date_time DESC, c.communication_id DESC"
     )
@@ -239,7 +246,9 @@ def list_page(
     with connect() as con:
         while days and len(rows) <= limit:
             chunk, days = days[:batch], days[batch:]
-            sql, params = _select(warehouse, rights, flt, chunk, cursor, limit + 1 - len(rows))
+            sql, params = _select(
+                warehouse, rights, flt, chunk, cursor, limit + 1 - len(rows), cached=True
+            )
             rows += _records(con.execute(sql, params))
             batch *= 2
     next_cursor = None
@@ -311,16 +320,14 @@ def assignments_of(
 ) -> list[dict[str, Any]]:
     """Tag assignments of a page of communications; they share their communication's day."""
     existing = set(partitions(warehouse, "tag_assignments"))
-    files = [warehouse.partition_path("tag_assignments", d) for d in days if d in existing]
-    if not communication_ids or not files:
+    days = [d for d in days if d in existing]
+    if not communication_ids or not days:
         return []
     params: list[Any] = []
     condition = _in_list("communication_id", communication_ids, params)
+    columns = ("communication_id", "tag", "source", "source_ref")
     with connect() as con:
+        scan = source(warehouse, "tag_assignments", days, columns)
         return _records(
-            con.execute(
-                "SELECT communication_id, tag, source, source_ref FROM "
-                f"{warehouse.scan('tag_assignments', files)} WHERE {condition}",
-                params,
-            )
+            con.execute(f"SELECT {', '.join(columns)} FROM {scan} WHERE {condition}", params)
         )

@@ -13,7 +13,7 @@ from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Forbidden, NotFound
 from serving.queries.communications import plain_scan
-from serving.queries.engine import connect, files_of, has_table
+from serving.queries.engine import cached_table, connect, has_table, partitions
 
 REPORT_NAME = re.compile(r"^(report|attribution)_[a-z0-9_]{1,60}$|^deals$")
 
@@ -27,11 +27,10 @@ def _scope(
     rights: EffectiveRights,
     table: str,
     columns: list[str],
-    files: list,
+    files_sql: str,
     account_wide_ok: bool,
 ) -> tuple[str, str]:
-    """(FROM clause, visibility condition) for one report table."""
-    files_sql = warehouse.scan(table, files)
+    """(FROM clause, visibility condition) for one report table read through ``files_sql``."""
     if "campaign_id" in columns or "site_id" in columns:
         campaign = "r.campaign_id" if "campaign_id" in columns else "NULL"
         site = "r.site_id" if "site_id" in columns else "NULL"
@@ -59,11 +58,10 @@ def _scope(
 TOTAL = "__total_rows"
 
 
-def _count(warehouse, rights, table, files, columns, account_wide_ok, where, params) -> int:
+def _count(con, warehouse, rights, table, files_sql, columns, account_wide_ok, where, params):
     """The total when the page is past the end (the window count came back empty)."""
-    source, _ = _scope(warehouse, rights, table, columns, files, account_wide_ok)
-    with connect() as con:
-        return con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+    source, _ = _scope(warehouse, rights, table, columns, files_sql, account_wide_ok)
+    return con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
 
 
 def read_report(
@@ -96,14 +94,24 @@ def read_table(
     """(columns, rows, total rows) of a warehouse table over a date range, rows the caller may
     see only. ``account_wide_ok`` lets rows tied to no site or campaign through (tables the
     route's interface right already covers as a whole)."""
-    files = files_of(warehouse, table, date_from, date_till)
-    if not files:
+    lo, hi = date_from or dt.date.min, date_till or dt.date.max
+    days = [day for day in partitions(warehouse, table) if lo <= day <= hi]
+    if not days:
         return [], [], 0
     with connect() as con:
-        # the oldest and the newest partition: a column added or dropped over time still counts
-        names = dict.fromkeys([*pq.read_schema(files[0]).names, *pq.read_schema(files[-1]).names])
-        columns = [*names, "date"]
-        source, visible = _scope(warehouse, rights, table, columns, files, account_wide_ok)
+        cached = cached_table(warehouse, table, days)
+        if cached is not None:
+            # the range's partitions, decoded once per version of their files
+            files_sql, columns = cached.name, list(cached.columns)
+        else:
+            files = [warehouse.partition_path(table, day) for day in days]
+            files_sql = warehouse.scan(table, files)
+            # the oldest and the newest partition: a column added or dropped over time counts
+            names = dict.fromkeys(
+                [*pq.read_schema(files[0]).names, *pq.read_schema(files[-1]).names]
+            )
+            columns = [*names, "date"]
+        source, visible = _scope(warehouse, rights, table, columns, files_sql, account_wide_ok)
         conditions, params = [visible], []
         for column, value in filters.items():
             if value is None:
@@ -121,9 +129,11 @@ def read_table(
         )
         names = [d[0] for d in result.description]
         rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-    total = rows[0].pop(TOTAL) if rows else 0
-    for row in rows[1:]:
-        row.pop(TOTAL)
-    if not rows and offset:
-        total = _count(warehouse, rights, table, files, columns, account_wide_ok, where, params)
+        total = rows[0].pop(TOTAL) if rows else 0
+        for row in rows[1:]:
+            row.pop(TOTAL)
+        if not rows and offset:
+            total = _count(
+                con, warehouse, rights, table, files_sql, columns, account_wide_ok, where, params
+            )
     return [n for n in names if n != TOTAL], rows, total

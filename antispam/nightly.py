@@ -11,11 +11,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from antispam import policy
+from antispam import policy, tiers
 from antispam.rollup import ROLLUP_TABLE, daily_rollup, empty_rollup
 from antispam.scoring import VERDICT_TABLE, Scorer, score, verdict_table
 from antispam.validate import check_calls
-from antispam.window import DEFAULT_MIN_CALLS, DEFAULT_WINDOW_DAYS, window_bounds, window_features
+from antispam.window import (
+    DEFAULT_MIN_CALLS,
+    DEFAULT_WINDOW_DAYS,
+    complete_months,
+    daily_ranges,
+    window_bounds,
+    window_features,
+)
 from data.ingest.landing import quarantine_table
 from data.ingest.validate import QUARANTINE_SCHEMA
 from data.warehouse import Warehouse
@@ -83,6 +90,8 @@ class ScoringResult:
     flagged: int
     model_version: str
     verdicts: pd.DataFrame
+    monthly_rows: int = 0  # of ``rollup_rows``, those read from the monthly tier
+    months: list[dt.date] = field(default_factory=list)
 
     @property
     def flagged_share(self) -> float:
@@ -99,17 +108,35 @@ def score_window(
     *,
     write: bool = True,
     memory_limit: str = "6GB",
+    monthly: bool = True,
 ) -> ScoringResult:
-    """Scores every caller with at least ``min_calls`` calls in the window from the rollups."""
+    """Scores every caller with at least ``min_calls`` calls in the window from the rollups.
+
+    With ``monthly`` the complete months inside the window are read from the monthly tier
+    (built first when missing or stale, see ``antispam.tiers``), the rest from the daily rollups.
+    """
     start, end = window_bounds(as_of, window_days)
     files = warehouse.files(ROLLUP_TABLE, start, end)
     if not files:
         raise LookupError(f"no {ROLLUP_TABLE} partitions between {start} and {end}")
-    rollup_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    with duckdb.connect(config={"memory_limit": memory_limit}) as con:
-        con.execute("SET enable_progress_bar = false")
+    with duckdb.connect() as con:
+        tiers.configure(con, memory_limit)
+        months = tiers.ensure_months(warehouse, complete_months(start, end), con) if monthly else []
+        daily = [
+            f
+            for lo, hi in daily_ranges(start, end, months)
+            for f in warehouse.files(ROLLUP_TABLE, lo, hi)
+        ]
+        monthly_files = [warehouse.partition_path(tiers.MONTHLY_TABLE, m) for m in months]
+        rollup_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in daily + monthly_files)
         features = window_features(
-            con, warehouse.scan(ROLLUP_TABLE, files), as_of, window_days, min_calls
+            con,
+            warehouse.scan(ROLLUP_TABLE, daily or files),
+            as_of,
+            window_days,
+            min_calls,
+            monthly=warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None,
+            months=months,
         )
     verdicts = score(features, scorer, model_version)
     if write:
@@ -123,6 +150,8 @@ def score_window(
         int(verdicts["is_spam"].sum()),
         model_version,
         verdicts,
+        monthly_rows=sum(pq.ParquetFile(f).metadata.num_rows for f in monthly_files),
+        months=months,
     )
 
 

@@ -10,6 +10,7 @@ sketch, which can only under-count by a collision (about 4 % at 5 accounts).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import numpy as np
@@ -40,6 +41,9 @@ FEATURES = [
     "calls_per_active_day",
 ]
 _UPPER_EDGE = 2 * DURATION_EDGES[-1]
+# The daily gap CVs are summed as integers in units of 1e-9: an integer sum is the same in any
+# order, so days, months and threads merge to exactly the same window.
+GAP_CV_SCALE = 1_000_000_000
 
 
 def window_bounds(as_of: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
@@ -52,43 +56,105 @@ def _account_bits_sql() -> str:
     return " + ".join(f"bit_count(bit_or({c}))::INTEGER" for c in ACCOUNT_WORDS)
 
 
-def _eligible_sql(
-    source: str, start: dt.date, end: dt.date, min_calls: int, min_accounts: int
-) -> str:
-    # Only the calls and the account bits: a narrow pass that finds the few callers to score.
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def complete_months(start: dt.date, end: dt.date) -> list[dt.date]:
+    """First days of the calendar months lying wholly inside [start, end]."""
+    month = start if start.day == 1 else next_month(start)
+    months = []
+    while next_month(month) - dt.timedelta(days=1) <= end:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def daily_ranges(
+    start: dt.date, end: dt.date, months: Sequence[dt.date]
+) -> list[tuple[dt.date, dt.date]]:
+    """The parts of [start, end] not covered by ``months`` (contiguous, inside the window)."""
+    if not months:
+        return [(start, end)]
+    first, last = min(months), next_month(max(months))
+    if len(months) != (last.year - first.year) * 12 + last.month - first.month or not (
+        start <= first and last - dt.timedelta(days=1) <= end
+    ):
+        raise ValueError(f"months {months} are not contiguous inside {start}..{end}")
+    ranges = [(start, first - dt.timedelta(days=1)), (last, end)]
+    return [(lo, hi) for lo, hi in ranges if lo <= hi]
+
+
+# Every tier row (a caller's day or a caller's month) in one shape, merged by the same sums,
+# maxima and ORs: a day is a month of one active day.
+_SUMMED = (
+    "calls",
+    "answered",
+    "short_calls",
+    "night_calls",
+    "active_hours",
+    "n_gaps",
+    "sum_duration",
+    *DURATION_BINS,
+    "gap_cv_units",
+    "gap_cv_days",
+    "active_days",
+)
+_MAXED = ("max_hour_calls", "max_day_calls", "max_accounts_day", "max_virtual_day")
+
+
+def daily_rows_sql(source: str, ranges: Sequence[tuple[dt.date, dt.date]]) -> str:
+    where = " OR ".join(f"date BETWEEN DATE '{lo}' AND DATE '{hi}'" for lo, hi in ranges)
     return f"""
-    SELECT caller FROM {source}
-    WHERE date BETWEEN DATE '{start}' AND DATE '{end}'
-    GROUP BY caller
-    HAVING sum(calls) >= {int(min_calls)}
-       AND greatest({_account_bits_sql()}, max(accounts_day)) >= {int(min_accounts)}
+    SELECT caller, calls, answered, short_calls, night_calls, active_hours, n_gaps,
+        sum_duration, {", ".join(DURATION_BINS)},
+        round(gap_cv_sum * {GAP_CV_SCALE})::BIGINT AS gap_cv_units, gap_cv_days,
+        1 AS active_days, max_hour_calls, calls AS max_day_calls,
+        accounts_day AS max_accounts_day, virtual_numbers_day AS max_virtual_day,
+        date AS first_day, date AS last_day, {", ".join(ACCOUNT_WORDS + VIRTUAL_WORDS)}
+    FROM {source} WHERE {where or "false"}
     """
 
 
-def _window_sql(source: str, start: dt.date, end: dt.date, eligible: str) -> str:
-    sums = ", ".join(
-        f"sum({c})::BIGINT AS {c}"
-        for c in (
-            "answered",
-            "short_calls",
-            "night_calls",
-            "active_hours",
-            "n_gaps",
-            "sum_duration",
-            *DURATION_BINS,
-        )
-    )
+def _tier_rows_sql(
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    monthly: str | None = None,
+    months: Sequence[dt.date] = (),
+) -> str:
+    """The window's rows: daily rollups outside ``months`` plus the monthly rollups of
+    ``months`` (read from ``monthly``, a table expression with ``date`` = the month's first day).
+    """
+    daily = daily_rows_sql(source, daily_ranges(start, end, months))
+    if not months:
+        return daily
+    listed = ", ".join(f"DATE '{m}'" for m in months)
+    return f"""{daily}
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (date) FROM {monthly} WHERE date IN ({listed})
+    """
+
+
+def merge_sql(rows: str) -> str:
+    """Per caller, the merge of tier rows (``rows`` is a query in the shape above)."""
+    sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in _SUMMED)
+    maxima = ", ".join(f"max({c})::INTEGER AS {c}" for c in _MAXED)
     words = ", ".join(f"bit_or({c}) AS {c}" for c in ACCOUNT_WORDS + VIRTUAL_WORDS)
     return f"""
-    SELECT caller, sum(calls)::BIGINT AS calls, {sums},
-        sum(gap_cv_sum) AS gap_cv_sum, sum(gap_cv_days)::BIGINT AS gap_cv_days,
-        max(max_hour_calls) AS max_hour_calls, max(calls) AS max_day_calls,
-        count(*) AS active_days, min(date) AS first_day, max(date) AS last_day,
-        max(accounts_day) AS max_accounts_day, max(virtual_numbers_day) AS max_virtual_day,
-        {words}
-    FROM {source} SEMI JOIN {eligible} USING (caller)
-    WHERE date BETWEEN DATE '{start}' AND DATE '{end}'
+    SELECT caller, {sums}, {maxima},
+        min(first_day) AS first_day, max(last_day) AS last_day, {words}
+    FROM ({rows}) GROUP BY caller
+    """
+
+
+def _eligible_sql(rows: str, min_calls: int, min_accounts: int) -> str:
+    # Only the calls and the account bits: a narrow pass that finds the few callers to score.
+    return f"""
+    SELECT caller FROM ({rows})
     GROUP BY caller
+    HAVING sum(calls) >= {int(min_calls)}
+       AND greatest({_account_bits_sql()}, max(max_accounts_day)) >= {int(min_accounts)}
     """
 
 
@@ -99,18 +165,25 @@ def window_features(
     window_days: int = DEFAULT_WINDOW_DAYS,
     min_calls: int = DEFAULT_MIN_CALLS,
     min_accounts: int = DEFAULT_MIN_ACCOUNTS,
+    *,
+    monthly: str | None = None,
+    months: Sequence[dt.date] = (),
 ) -> pd.DataFrame:
     """One row per scorable caller (see the module note): ``caller`` plus ``FEATURES``.
 
-    ``source`` is a DuckDB table expression over rollup rows with a ``date`` column.
+    ``source`` is a DuckDB table expression over daily rollup rows with a ``date`` column. With
+    ``monthly`` (monthly rollups, see ``tiers``) the complete ``months`` inside the window are
+    read from it instead of from their days; the features are the same.
     """
     start, end = window_bounds(as_of, window_days)
+    rows = _tier_rows_sql(source, start, end, monthly, months)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _eligible AS "
-        + _eligible_sql(source, start, end, min_calls, min_accounts)
+        "CREATE OR REPLACE TEMP TABLE _eligible AS " + _eligible_sql(rows, min_calls, min_accounts)
     )
     try:
-        sums = con.execute(_window_sql(source, start, end, "_eligible")).df()
+        sums = con.execute(
+            merge_sql(f"SELECT * FROM ({rows}) SEMI JOIN _eligible USING (caller)")
+        ).df()
     finally:
         con.execute("DROP TABLE IF EXISTS _eligible")
     return derive_features(sums.sort_values("caller", ignore_index=True))
@@ -164,7 +237,8 @@ def _gap_cv(sums: pd.DataFrame) -> np.ndarray:
     """
     days = sums["gap_cv_days"].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(days > 0, sums["gap_cv_sum"].to_numpy(dtype=np.float64) / days, np.nan)
+        total = sums["gap_cv_units"].to_numpy(dtype=np.float64) / GAP_CV_SCALE
+        return np.where(days > 0, total / days, np.nan)
 
 
 def _histogram_median(counts: np.ndarray) -> np.ndarray:

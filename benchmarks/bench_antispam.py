@@ -8,14 +8,18 @@ number of the ground truth. The baseline is the hand-set criteria scorecard.
 Scale: each window is generated once under ``benchmarks/.data/antispam`` and rolled up day by
 day (the daily asset's work, reported per day). The 100M window is the 50M one twice, the copy
 on other numbers (see ``_doubled``), to keep the one-off data build within reach of a shared
-2-core machine. The nightly scoring then reads only the rollups. Each measured step runs in its
-own process, so its peak memory (max RSS) and CPU time are its own.
+2-core machine. The nightly scoring then reads only the rollups, twice in the same run: summing
+the daily rollups only (before), then with the closed months read from the monthly tier (after,
+the tier built in a step of its own, once per month in production); both must give the same
+verdicts. Each measured step runs in its own process, so its peak memory (max RSS) and CPU time
+are its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import subprocess
@@ -99,7 +103,9 @@ def _doubled(source: Path, name: str) -> Path:
 
 
 # -- steps run in their own process ----------------------------------------------------------
-def _step_score(root: str, model_dir: str) -> dict:
+def _step_score(root: str, model_dir: str, tier: str) -> dict:
+    """The nightly scoring; ``tier`` "daily" sums the daily rollups only (the former way),
+    "monthly" reads the closed months from the monthly tier (built beforehand by ``months``)."""
     from antispam import nightly
     from antispam.training import load_current
     from data.warehouse import Warehouse
@@ -114,13 +120,42 @@ def _step_score(root: str, model_dir: str) -> dict:
         WINDOW_DAYS,
         write=True,
         memory_limit="6GB",
+        monthly=tier == "monthly",
     )
+    verdicts = result.verdicts
     return {
         "seconds": time.perf_counter() - started,
         "rollup_rows": result.rollup_rows,
+        "monthly_rows": result.monthly_rows,
+        "months": len(result.months),
         "scored": result.scored,
         "flagged": result.flagged,
+        # A digest of every verdict and feature: both ways must give the same.
+        "digest": hashlib.sha256(pd_hash(verdicts.drop(columns=["model_version"]))).hexdigest(),
     }
+
+
+def pd_hash(frame) -> bytes:
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+
+
+def _step_months(root: str) -> dict:
+    """Builds the monthly tier of the window's closed months (done once when a month closes)."""
+    import duckdb
+
+    from antispam import tiers
+    from antispam.window import complete_months, window_bounds
+    from data.warehouse import Warehouse
+
+    warehouse = Warehouse(Path(root) / "warehouse")
+    months = complete_months(*window_bounds(END, WINDOW_DAYS))
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        tiers.configure(con, "6GB")
+        rows = sum(tiers.build_month(warehouse, m, con) for m in months)
+    return {"seconds": time.perf_counter() - started, "months": len(months), "rows": rows}
 
 
 def _step_pandas(root: str) -> dict:
@@ -254,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("args", nargs="*")
     options = parser.parse_args(argv if argv is not None else sys.argv[1:])
     if options.step:
-        step = {"score": _step_score, "pandas": _step_pandas}[options.step]
+        step = {"score": _step_score, "months": _step_months, "pandas": _step_pandas}[options.step]
         Path(options.out).write_text(json.dumps(step(*options.args)))
         return {}
 
@@ -293,17 +328,31 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             root = _doubled(_dataset("scale-50000000", 50_000_000), f"scale-{size}")
         meta = json.loads((root / "ready.json").read_text())
-        nightly = _run_step("score", str(root), str(model_dir))
+        before = _run_step("score", str(root), str(model_dir), "daily")
+        months = _run_step("months", str(root))
+        nightly = _run_step("score", str(root), str(model_dir), "monthly")
+        if nightly["digest"] != before["digest"]:
+            raise AssertionError(f"verdicts differ with the monthly tier at {size:,} calls")
         row = {
             "calls": meta["calls"],
             "rollup_seconds_per_day": meta["rollup_seconds"] / meta["days"],
             "generate_seconds": meta["generate_seconds"],
+            "daily_only_seconds": before["seconds"],
+            "daily_only_cpu_seconds": before["cpu_seconds"],
+            "daily_only_peak_gib": before["peak_gib"],
+            "daily_only_rows_scanned": before["rollup_rows"],
+            "monthly_build_seconds": months["seconds"],
+            "monthly_build_cpu_seconds": months["cpu_seconds"],
+            "monthly_build_peak_gib": months["peak_gib"],
+            "months": months["months"],
             "nightly_seconds": nightly["seconds"],
             "nightly_peak_gib": nightly["peak_gib"],
             "nightly_cpu_seconds": nightly["cpu_seconds"],
             "rollup_rows_scanned": nightly["rollup_rows"],
+            "monthly_rows_scanned": nightly["monthly_rows"],
             "scored": nightly["scored"],
             "flagged": nightly["flagged"],
+            "same_verdicts": True,
         }
         if "doubled_from" in meta:
             row["window"] = f"the {meta['doubled_from']} window twice (second copy on +7 7xx)"
@@ -326,11 +375,18 @@ def main(argv: list[str] | None = None) -> dict:
             else row["pandas_note"]
         )
         print(
-            f"window of {meta['calls']:,} calls: nightly scoring {row['nightly_seconds']:.1f} s "
-            f"({row['nightly_cpu_seconds']:.0f} CPU s), "
-            f"peak {row['nightly_peak_gib']:.2f} GiB, {row['rollup_rows_scanned']:,} rollup rows "
-            f"scanned, {row['scored']:,} scored, {row['flagged']:,} flagged; daily rollup "
-            f"{_per_day(row)} | pandas groupby over raw: {pandas_text}"
+            f"window of {meta['calls']:,} calls | pandas groupby over raw: {pandas_text}\n"
+            f"  nightly, daily rollups only (before): {row['daily_only_seconds']:.1f} s "
+            f"({row['daily_only_cpu_seconds']:.0f} CPU s), peak "
+            f"{row['daily_only_peak_gib']:.2f} GiB, {row['daily_only_rows_scanned']:,} rows\n"
+            f"  nightly, monthly tier + edge days (after): {row['nightly_seconds']:.1f} s "
+            f"({row['nightly_cpu_seconds']:.0f} CPU s), peak {row['nightly_peak_gib']:.2f} GiB, "
+            f"{row['rollup_rows_scanned']:,} rows ({row['monthly_rows_scanned']:,} monthly), "
+            f"{row['scored']:,} scored, {row['flagged']:,} flagged, same verdicts\n"
+            f"  monthly tier build, once per closed month: "
+            f"{row['monthly_build_seconds'] / row['months']:.1f} s per month "
+            f"({row['monthly_build_cpu_seconds'] / row['months']:.0f} CPU s), peak "
+            f"{row['monthly_build_peak_gib']:.2f} GiB; daily rollup {_per_day(row)}"
         )
     return figures
 

@@ -45,8 +45,11 @@ def test_nightly_scoring_scans_rollups_and_keeps_verdicts(platform, trained):
     end = platform.end
     result = nightly.score_window(platform.warehouse, end, model, "v-test")
     assert result.rollup_days == (end - platform.start).days + 1
-    assert result.rollup_rows == sum(r.callers for r in platform.rollups)
-    assert result.rollup_rows < platform.truth.rows
+    # March is read from the monthly tier, 1-4 April from the daily rollups.
+    assert result.months == [dt.date(2026, 3, 1)]
+    april = sum(r.callers for r in platform.rollups if r.day >= dt.date(2026, 4, 1))
+    assert result.rollup_rows == april + result.monthly_rows
+    assert result.rollup_rows < sum(r.callers for r in platform.rollups) < platform.truth.rows
     stored = platform.warehouse.read(VERDICT_TABLE, end, end)
     assert len(stored) == result.scored and stored["is_spam"].sum() == result.flagged
     spam = platform.truth.of_kind("robocaller", "bursty")

@@ -208,6 +208,8 @@ def spam_verdicts(
             "model_version": version,
             "window": f"{last.window[0]} .. {last.window[1]}",
             "rollup_rows_scanned": last.rollup_rows,
+            "monthly_rows_scanned": last.monthly_rows,
+            "months_from_monthly_tier": ", ".join(f"{m:%Y-%m}" for m in last.months) or "none",
             "scored": scored,
             "flagged": flagged,
             "flagged_share": round(share, 6),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+# Imported here, on the main thread: FileResponse would otherwise import it lazily inside a
+# request thread, and CPython 3.11 can fail compiling modules in two threads at once.
+import anyio._core._fileio  # noqa: F401
 from anyio import to_thread
 from fastapi import FastAPI
 

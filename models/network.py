@@ -1,0 +1,91 @@
+"""The SmartTag network: a compact BERT encoder (deep) beside a linear n-gram part (wide).
+
+The deep part reads speaker-marked lemmas and, when speech produced them, intonation features
+joined to its pooled representation. The wide part is a linear layer over hashed TF-IDF n-grams;
+on the small per-account data sets it carries most of the signal, and the encoder adds what word
+order and context give. Both add their logits.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import BertConfig, BertModel
+
+
+def compact_bert_config(vocab_size: int, hidden: int, layers: int, heads: int, max_length: int):
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=max_length,
+        type_vocab_size=2,
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+    )
+
+
+class TaggerNetwork(nn.Module):
+    def __init__(
+        self,
+        encoder: BertModel | None,
+        wide_dim: int,
+        prosody_dim: int,
+        n_labels: int,
+        dropout: float = 0.1,
+    ):
+        super().__init__()
+        self.encoder = encoder
+        # an embedding bag over the hashed n-gram ids is a sparse linear layer: only the n-grams
+        # present in a batch get gradients, which keeps a 2^19-wide layer cheap to train
+        self.wide = (
+            nn.EmbeddingBag(wide_dim, n_labels, mode="sum", sparse=True) if wide_dim else None
+        )
+        self.wide_bias = nn.Parameter(torch.zeros(n_labels)) if wide_dim else None
+        if self.wide is not None:
+            nn.init.zeros_(self.wide.weight)
+        if encoder is not None:
+            hidden = encoder.config.hidden_size
+            self.deep_dropout = nn.Dropout(dropout)
+            self.deep_head = nn.Linear(hidden + prosody_dim, n_labels)
+        self.prosody_dim = prosody_dim
+        # a direct linear path as well, so intonation counts even when the encoder is small or off
+        self.prosody_head = nn.Linear(prosody_dim, n_labels) if prosody_dim else None
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        wide: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+        prosody: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        logits = None
+        if self.encoder is not None:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            if self.prosody_dim:
+                pooled = torch.cat([pooled, prosody], dim=1)
+            logits = self.deep_head(self.deep_dropout(pooled))
+        if self.prosody_head is not None:
+            direct = self.prosody_head(prosody)
+            logits = direct if logits is None else logits + direct
+        if self.wide is not None:
+            indices, offsets, weights = wide
+            wide_logits = self.wide(indices, offsets, per_sample_weights=weights) + self.wide_bias
+            logits = wide_logits if logits is None else logits + wide_logits
+        return logits
+
+
+def masked_lm_from(encoder: BertModel):
+    """A masked-LM head sharing the encoder's weights, for pre-training on unlabelled text."""
+    from transformers import BertForMaskedLM
+
+    mlm = BertForMaskedLM(encoder.config)
+    mlm.bert.load_state_dict(encoder.state_dict(), strict=False)
+    return mlm

@@ -1,0 +1,365 @@
+"""SmartTagger: the scikit-learn style estimator around the SmartTag network."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from transformers import AutoTokenizer, BertModel
+
+from models.features import ProsodyScaler, WideFeatures, bag_inputs, encode_documents, token_words
+from models.metrics import indicator, is_single_label
+from models.network import TaggerNetwork, compact_bert_config
+from models.pretrain import pretrain_mlm
+from models.text import Document
+from models.thresholds import calibrate
+from models.tokenizer import add_speaker_tokens, train_wordpiece
+
+Progress = Callable[[str, float, str], None]
+
+
+def as_document(item: Document | str | dict) -> Document:
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, dict):
+        from models.text import document_from_turns
+
+        if item.get("turns"):
+            return document_from_turns(item["turns"], item.get("prosody"))
+        return Document.from_text(str(item.get("text") or ""))
+    return Document.from_text(str(item))
+
+
+def snapshot_id(docs: Sequence[Document], y: Sequence[Sequence[str]]) -> str:
+    """A stable fingerprint of the training data (texts, speakers and tags, in order)."""
+    digest = hashlib.sha256()
+    for doc, tags in zip(docs, y, strict=True):
+        digest.update(json.dumps([doc.turns, sorted(tags)], ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def default_threads() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class SmartTagger(ClassifierMixin, BaseEstimator):
+    """Multi-label (or single-label) call tagger: compact BERT + wide n-gram part.
+
+    `fit(X, y)` takes documents (Document, text, or {"turns"/"text"} dicts) and tag lists.
+    When every training item has exactly one tag the model is single-label (softmax, argmax);
+    otherwise multi-label (sigmoid, per-tag thresholds calibrated on the validation split).
+    """
+
+    def __init__(
+        self,
+        *,
+        use_encoder: bool = True,
+        use_wide: bool = True,
+        vocab_size: int = 8000,
+        hidden_size: int = 128,
+        num_layers: int = 2,
+        num_heads: int = 2,
+        max_length: int = 256,
+        wide_features: int = 2**18,
+        epochs: int = 12,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        wide_learning_rate: float = 2e-2,
+        weight_decay: float = 0.01,
+        dropout: float = 0.1,
+        validation_share: float = 0.15,
+        patience: int = 3,
+        class_weight: str | None = "balanced",
+        pretrain_epochs: int = 0,
+        checkpoint_dir: str | None = None,
+        random_state: int = 0,
+        n_threads: int | None = None,
+    ):
+        self.use_encoder = use_encoder
+        self.use_wide = use_wide
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.max_length = max_length
+        self.wide_features = wide_features
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.wide_learning_rate = wide_learning_rate
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.validation_share = validation_share
+        self.patience = patience
+        self.class_weight = class_weight
+        self.pretrain_epochs = pretrain_epochs
+        self.checkpoint_dir = checkpoint_dir
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        X: Sequence,
+        y: Sequence[Sequence[str]],
+        *,
+        unlabelled: Sequence | None = None,
+        progress: Progress | None = None,
+    ) -> SmartTagger:
+        torch.set_num_threads(self.n_threads or default_threads())
+        torch.manual_seed(self.random_state)
+        docs = [as_document(x) for x in X]
+        y = [list(dict.fromkeys(tags)) for tags in y]
+        if not docs:
+            raise ValueError("SmartTag needs at least one training example")
+        self.classes_ = np.array(sorted({tag for tags in y for tag in tags}))
+        if len(self.classes_) == 0:
+            raise ValueError("SmartTag needs at least one tag among the training examples")
+        self.single_label_ = is_single_label(y)
+        self.data_snapshot_id_ = snapshot_id(docs, y)
+        targets = indicator(y, list(self.classes_)).astype(np.float32)
+        self.class_weights_ = None
+        if self.class_weight == "balanced" and self.single_label_:
+            counts = targets.sum(axis=0)
+            self.class_weights_ = torch.from_numpy(
+                (len(targets) / (len(counts) * np.maximum(counts, 1))).astype(np.float32)
+            )
+        fit_idx, val_idx = self._split(targets)
+        extra = [as_document(x) for x in (unlabelled or [])]
+
+        self._build_inputs([docs[i] for i in fit_idx], extra)
+        if self.use_encoder and self.pretrain_epochs:
+            pretrain_mlm(
+                self.network_.encoder,
+                self.tokenizer_,
+                [docs[i] for i in fit_idx] + extra,
+                epochs=self.pretrain_epochs,
+                max_length=self.max_length_,
+                use_lemmas=self.use_lemmas_,
+                seed=self.random_state,
+                progress=progress,
+            )
+        self._train(docs, targets, fit_idx, val_idx, progress)
+        val_docs = [docs[i] for i in val_idx]
+        if self.single_label_ or not len(val_idx):
+            self.thresholds_ = np.full(len(self.classes_), 0.5, dtype=np.float32)
+        else:
+            self.thresholds_ = calibrate(self.predict_proba(val_docs), targets[val_idx])
+        self.metrics_ = {}
+        return self
+
+    def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        everything = np.arange(len(targets))
+        n_val = int(round(len(targets) * self.validation_share))
+        if n_val < 1 or len(targets) - n_val < 1:
+            return everything, everything[:0]
+        stratify = targets.argmax(axis=1) if self.single_label_ else None
+        if stratify is not None and np.bincount(stratify).min() < 2:
+            stratify = None
+        fit_idx, val_idx = train_test_split(
+            everything, test_size=n_val, random_state=self.random_state, stratify=stratify
+        )
+        return np.sort(fit_idx), np.sort(val_idx)
+
+    def _build_inputs(self, fit_docs: list[Document], extra: list[Document]) -> None:
+        self.wide_ = (
+            WideFeatures(self.wide_features).fit(fit_docs + extra) if self.use_wide else None
+        )
+        self.prosody_ = ProsodyScaler().fit(fit_docs)
+        encoder = None
+        self.tokenizer_ = None
+        self.use_lemmas_ = True
+        self.typed_ = True
+        self.max_length_ = self.max_length
+        if self.use_encoder:
+            if self.checkpoint_dir:
+                encoder, self.tokenizer_, self.use_lemmas_ = _load_checkpoint(self.checkpoint_dir)
+                self.typed_ = encoder.config.type_vocab_size >= 2
+                self.max_length_ = min(self.max_length, encoder.config.max_position_embeddings)
+            else:
+                texts = (" ".join(token_words(d, True)) for d in fit_docs + extra)
+                self.tokenizer_ = train_wordpiece(texts, self.vocab_size)
+                config = compact_bert_config(
+                    len(self.tokenizer_),
+                    self.hidden_size,
+                    self.num_layers,
+                    self.num_heads,
+                    self.max_length,
+                )
+                encoder = BertModel(config)
+        self.encoder_config_ = encoder.config.to_dict() if encoder is not None else None
+        self.network_ = TaggerNetwork(
+            encoder,
+            self.wide_.dim if self.wide_ else 0,
+            len(self.prosody_.names_),
+            len(self.classes_),
+            self.dropout,
+        )
+
+    def _loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if self.single_label_:
+            weights = getattr(self, "class_weights_", None)
+            return torch.nn.functional.cross_entropy(logits, targets.argmax(dim=1), weight=weights)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
+
+    def _train(self, docs, targets, fit_idx, val_idx, progress: Progress | None) -> None:
+        network = self.network_
+        optimizers = []
+        linear = ("wide_bias", "prosody_head.")
+        deep = [
+            p
+            for n, p in network.named_parameters()
+            if not n.startswith("wide.") and not n.startswith(linear)
+        ]
+        shallow = [p for n, p in network.named_parameters() if n.startswith(linear)]
+        groups = [
+            {"params": deep, "lr": self.learning_rate},
+            {"params": shallow, "lr": self.wide_learning_rate},
+        ]
+        groups = [g for g in groups if g["params"]]
+        optimizers.append(torch.optim.AdamW(groups, weight_decay=self.weight_decay))
+        if network.wide is not None:
+            optimizers.append(
+                torch.optim.SparseAdam(network.wide.parameters(), lr=self.wide_learning_rate)
+            )
+        wide_all = self.wide_.transform(docs) if self.wide_ else None
+        target_tensor = torch.from_numpy(targets)
+        generator = torch.Generator().manual_seed(self.random_state)
+        steps_per_epoch = math.ceil(len(fit_idx) / self.batch_size)
+        best_loss, best_state, stale = math.inf, None, 0
+        self.history_ = []
+        for epoch in range(self.epochs):
+            network.train()
+            order = fit_idx[torch.randperm(len(fit_idx), generator=generator).numpy()]
+            for step, start in enumerate(range(0, len(order), self.batch_size)):
+                rows = order[start : start + self.batch_size]
+                logits = network(**self._inputs([docs[i] for i in rows], wide_all, rows))
+                loss = self._loss(logits, target_tensor[rows])
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                for optimizer in optimizers:
+                    optimizer.step()
+                if progress:
+                    done = (epoch + (step + 1) / steps_per_epoch) / self.epochs
+                    progress(
+                        "train", done, f"epoch {epoch + 1}/{self.epochs} loss {loss.item():.4f}"
+                    )
+            if not len(val_idx):
+                continue
+            val_loss = self._evaluate_loss(docs, target_tensor, val_idx, wide_all)
+            self.history_.append({"epoch": epoch + 1, "val_loss": round(val_loss, 5)})
+            if val_loss < best_loss - 1e-4:
+                best_loss, best_state, stale = val_loss, copy.deepcopy(network.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= self.patience:
+                    break
+        if best_state is not None:
+            network.load_state_dict(best_state)
+        network.eval()
+
+    @torch.no_grad()
+    def _evaluate_loss(self, docs, target_tensor, rows, wide_all) -> float:
+        self.network_.eval()
+        total = 0.0
+        for start in range(0, len(rows), 64):
+            chunk = rows[start : start + 64]
+            logits = self.network_(**self._inputs([docs[i] for i in chunk], wide_all, chunk))
+            total += self._loss(logits, target_tensor[chunk]).item() * len(chunk)
+        return total / len(rows)
+
+    def _inputs(self, docs: list[Document], wide_all=None, rows=None) -> dict:
+        inputs: dict = {}
+        if self.network_.encoder is not None:
+            inputs.update(
+                encode_documents(
+                    self.tokenizer_, docs, self.max_length_, self.use_lemmas_, self.typed_
+                )
+            )
+        if self.wide_ is not None:
+            matrix = wide_all[rows] if wide_all is not None else self.wide_.transform(docs)
+            inputs["wide"] = bag_inputs(matrix)
+        if self.prosody_.names_:
+            inputs["prosody"] = self.prosody_.transform(docs)
+        return inputs
+
+    # --------------------------------------------------------------- inference
+    @torch.no_grad()
+    def predict_proba(self, X: Sequence, batch_size: int = 64) -> np.ndarray:
+        docs = [as_document(x) for x in X]
+        out = np.zeros((len(docs), len(self.classes_)), dtype=np.float32)
+        present = [i for i, d in enumerate(docs) if not d.is_empty]
+        # similar lengths in one batch keep padding small
+        present.sort(key=lambda i: sum(len(t) for _, t in docs[i].turns))
+        self.network_.eval()
+        for start in range(0, len(present), batch_size):
+            rows = present[start : start + batch_size]
+            logits = self.network_(**self._inputs([docs[i] for i in rows]))
+            probs = torch.softmax(logits, 1) if self.single_label_ else torch.sigmoid(logits)
+            out[rows] = probs.numpy()
+        return out
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Turns probabilities into a tag indicator matrix (rows of zeros stay untagged)."""
+        if self.single_label_:
+            out = np.zeros_like(proba, dtype=np.int8)
+            has = proba.sum(axis=1) > 0
+            out[np.flatnonzero(has), proba[has].argmax(axis=1)] = 1
+            return out
+        return (proba >= self.thresholds_).astype(np.int8)
+
+    def predict(self, X: Sequence) -> np.ndarray:
+        return self.decide(self.predict_proba(X))
+
+    def predict_tags(self, X: Sequence) -> list[list[str]]:
+        return [list(self.classes_[row.astype(bool)]) for row in self.predict(X)]
+
+    # ----------------------------------------------------------------- storage
+    def save(self, directory: str | Path) -> Path:
+        from models.storage import save_tagger
+
+        return save_tagger(self, Path(directory))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> SmartTagger:
+        from models.storage import load_tagger
+
+        return load_tagger(cls, Path(directory))
+
+
+INPUT_FILE = "callscope_input.json"
+
+
+def _load_checkpoint(directory: str) -> tuple[BertModel, object, bool]:
+    """A local pretrained encoder (e.g. a Russian tiny BERT); nothing is fetched from a hub."""
+    from data.errors import ModelMissingError
+
+    path = Path(directory)
+    if not (path / "config.json").is_file():
+        raise ModelMissingError(
+            "SmartTag encoder checkpoint",
+            "SmartTagger(checkpoint_dir=...) / callscope smarttag train --checkpoint",
+            "a BERT-style checkpoint directory (config.json, weights, tokenizer files), e.g. "
+            "a Russian tiny BERT saved with save_pretrained, or `callscope smarttag pretrain`",
+            path,
+        )
+    encoder = BertModel.from_pretrained(path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    if add_speaker_tokens(tokenizer):
+        encoder.resize_token_embeddings(len(tokenizer))
+    # our own checkpoints read lemmas; a foreign one was pretrained on ordinary words
+    marker = path / INPUT_FILE
+    use_lemmas = (
+        bool(json.loads(marker.read_text()).get("use_lemmas")) if marker.is_file() else False
+    )
+    return encoder, tokenizer, use_lemmas

@@ -1,0 +1,115 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from data.errors import ModelMissingError
+from models.errors import CorruptModelError
+from models.metrics import score
+from models.tagger import SmartTagger
+from models.text import Document
+from tests.models.synthetic import TINY, calls, intonation_calls
+
+
+def test_sklearn_contract(tiny_model):
+    assert list(tiny_model.classes_) == ["Доставка", "Жалоба", "Ипотека"]
+    params = tiny_model.get_params()
+    assert params["hidden_size"] == 32
+    fresh = clone(tiny_model)
+    assert not hasattr(fresh, "classes_")
+    docs = [e.document for e in calls(5, seed=3)]
+    proba = tiny_model.predict_proba(docs)
+    assert proba.shape == (5, 3) and ((proba >= 0) & (proba <= 1)).all()
+    assert tiny_model.predict(docs).shape == (5, 3)
+
+
+def test_recognizes_unseen_inflections_and_who_spoke(tiny_model):
+    test = calls(80, seed=2, held_out_forms=True)
+    result = score(
+        [e.tags for e in test],
+        tiny_model.predict_tags([e.document for e in test]),
+        tiny_model.classes_,
+    )
+    assert result["per_tag"]["Ипотека"]["f1"] >= 0.8
+    assert result["per_tag"]["Жалоба"]["f1"] >= 0.8
+    employee_complains = Document(turns=(("employee", "я очень недоволен вашей работой"),))
+    client_complains = Document(turns=(("client", "я очень недоволен вашей работой"),))
+    proba = tiny_model.predict_proba([employee_complains, client_complains])
+    complaint = list(tiny_model.classes_).index("Жалоба")
+    assert proba[1, complaint] > proba[0, complaint]
+
+
+def test_empty_transcripts_get_no_tags(tiny_model):
+    docs = [Document(turns=()), Document(turns=(("client", "   "),))]
+    assert tiny_model.predict_tags(docs) == [[], []]
+    assert not tiny_model.predict_proba(docs).any()
+
+
+def test_intonation_features_join_the_representation():
+    train, test = intonation_calls(120, seed=1), intonation_calls(40, seed=2)
+    model = SmartTagger(**TINY).fit([e.document for e in train], [e.tags for e in train])
+    assert model.single_label_
+    assert model.prosody_.names_ == ["client.energy", "client.pitch_mean"]
+    hidden = model.network_.encoder.config.hidden_size
+    assert model.network_.deep_head.in_features == hidden + 2
+    result = score(
+        [e.tags for e in test], model.predict_tags([e.document for e in test]), model.classes_
+    )
+    assert result["macro_f1"] >= 0.9  # the words are identical: only intonation separates
+
+
+def test_save_load_roundtrip(tiny_model, tmp_path):
+    tiny_model.metrics_ = {"smarttag": {"macro_f1": 0.9}}
+    tiny_model.save(tmp_path / "m")
+    for name in (
+        "heads.safetensors",
+        "labels.json",
+        "thresholds.json",
+        "metrics.json",
+        "snapshot.json",
+        "versions.json",
+        "encoder/tokenizer.json",
+        "encoder/config.json",
+    ):
+        assert (tmp_path / "m" / name).is_file(), name
+    assert json.loads((tmp_path / "m" / "versions.json").read_text())["torch"]
+    assert json.loads((tmp_path / "m" / "snapshot.json").read_text())["data_snapshot_id"] == (
+        tiny_model.data_snapshot_id_
+    )
+    loaded = SmartTagger.load(tmp_path / "m")
+    docs = [e.document for e in calls(20, seed=9)]
+    np.testing.assert_allclose(
+        loaded.predict_proba(docs), tiny_model.predict_proba(docs), atol=1e-5
+    )
+    assert loaded.metrics_ == {"smarttag": {"macro_f1": 0.9}}
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        (lambda d: (d / "labels.json").unlink(), "labels.json"),
+        (lambda d: (d / "heads.safetensors").write_bytes(b"not weights"), "heads.safetensors"),
+        (lambda d: (d / "encoder" / "config.json").write_text("{"), "config.json"),
+        (lambda d: (d / "manifest.json").write_text("[broken"), "manifest.json"),
+    ],
+)
+def test_corrupt_model_directory_names_the_file(tiny_model, tmp_path, damage, named):
+    tiny_model.save(tmp_path / "m")
+    damage(tmp_path / "m")
+    with pytest.raises(CorruptModelError) as error:
+        SmartTagger.load(tmp_path / "m")
+    assert named in str(error.value)
+
+
+def test_missing_checkpoint_names_model_and_setting(tmp_path):
+    model = SmartTagger(**TINY, checkpoint_dir=str(tmp_path / "nowhere"))
+    train = calls(40, seed=1)
+    with pytest.raises(ModelMissingError) as error:
+        model.fit([e.document for e in train], [e.tags for e in train])
+    assert "checkpoint" in str(error.value) and "nowhere" in str(error.value)
+
+
+def test_needs_a_tag():
+    with pytest.raises(ValueError, match="at least one tag"):
+        SmartTagger(**TINY).fit([Document.from_text("привет")], [[]])

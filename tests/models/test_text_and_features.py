@@ -1,0 +1,41 @@
+from models.features import encode_documents, token_words
+from models.text import Document, document_from_turns, flatten_prosody, lemmas
+from models.tokenizer import train_wordpiece
+
+
+def test_inflected_forms_map_to_one_lemma():
+    assert set(lemmas("ипотеку ипотекой ипотеки")) == {"ипотека"}
+    assert lemmas("Звонила")[0] == lemmas("звонил")[0] == lemmas("звонят")[0]
+    assert lemmas("красивая красивое")[0] == lemmas("красивый")[0]
+
+
+def test_yo_and_case_fold():
+    assert lemmas("ЁЛКА") == lemmas("елка")
+
+
+def test_speaker_markers_and_token_types():
+    doc = document_from_turns(
+        [{"speaker": "client", "text": "хочу ипотеку"}, {"speaker": "employee", "text": "хорошо"}]
+    )
+    words = token_words(doc, use_lemmas=True)
+    assert words[:3] == ["[CLIENT]", "хотеть", "ипотека"] and words[3] == "[EMPLOYEE]"
+    tokenizer = train_wordpiece([" ".join(words)] * 3, vocab_size=200, min_frequency=1)
+    encoded = encode_documents(tokenizer, [doc], 32, True, typed=True)
+    ids = encoded["input_ids"][0].tolist()
+    types = encoded["token_type_ids"][0].tolist()
+    employee_at = ids.index(tokenizer.convert_tokens_to_ids("[EMPLOYEE]"))
+    sep_at = ids.index(tokenizer.sep_token_id)
+    assert ids.index(tokenizer.convert_tokens_to_ids("[CLIENT]")) < employee_at
+    assert set(types[1:employee_at]) == {0}
+    assert set(types[employee_at:sep_at]) == {1}
+
+
+def test_documents_from_warehouse_shapes():
+    doc = document_from_turns(
+        [["operator", "добрый день"], {"speaker": "client", "text": None}],
+        {"client": {"pitch_mean": 180.5, "voiced": True}, "bad": "x"},
+    )
+    assert doc.turns == (("employee", "добрый день"), ("client", ""))
+    assert doc.prosody == {"client.pitch_mean": 180.5, "client.voiced": 1.0}
+    assert Document(turns=(("client", "  "),)).is_empty
+    assert flatten_prosody(None) == {}

@@ -13,17 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from antispam.phones import UNPARSEABLE, normalize_numbers
+from data.contracts.tables import INCOMING_CALLS
 from data.errors import InputError
 
-REQUIRED_COLUMNS = (
-    "start_time",
-    "contact_phone_number",
-    "account_id",
-    "virtual_phone_number",
-    "talk_duration",
-    "total_duration",
-    "is_lost",
-)
+REQUIRED_COLUMNS = tuple(INCOMING_CALLS.names)
 QUARANTINE_COLUMNS = ["source_table", "source_file", "line", "reason", "payload"]
 
 
@@ -95,16 +88,8 @@ def check_calls(table: pa.Table, *, not_after: dt.datetime, source: str = "") ->
 
 
 def _typed_schema(schema: pa.Schema) -> pa.Schema:
-    types = {
-        "start_time": pa.timestamp("us"),
-        "contact_phone_number": pa.string(),
-        "account_id": pa.int64(),
-        "virtual_phone_number": pa.string(),
-        "talk_duration": pa.int64(),
-        "total_duration": pa.int64(),
-        "is_lost": pa.bool_(),
-    }
-    return pa.schema([pa.field(name, types[name]) for name in schema.names])
+    typed = INCOMING_CALLS.arrow_schema()
+    return pa.schema([typed.field(name) for name in schema.names])
 
 
 def _null(column) -> np.ndarray:

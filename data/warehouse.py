@@ -94,29 +94,30 @@ class Warehouse:
         arrow = frame if isinstance(frame, pa.Table) else _frame_to_arrow(frame)
         if PARTITION_KEY in arrow.column_names:
             arrow = arrow.drop_columns([PARTITION_KEY])
-        target = self.partition_path(table, day)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp"
-        try:
-            pq.write_table(arrow, tmp, compression="zstd")
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return target
+        return self._replace_atomically(
+            table, day, lambda tmp: pq.write_table(arrow, tmp, compression="zstd")
+        )
 
     def write_partition_query(
         self, table: str, day: dt.date | str, con: duckdb.DuckDBPyConnection, query: str
     ) -> Path:
         """Like ``write_partition`` for a DuckDB query's result, written by DuckDB itself."""
+        return self._replace_atomically(
+            table,
+            day,
+            lambda tmp: con.execute(
+                f"COPY ({query}) TO {_sql_string(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            ),
+        )
+
+    def _replace_atomically(self, table: str, day: dt.date | str, write) -> Path:
+        """``write(tmp)`` fills a hidden temporary file, which is fsynced and renamed over the
+        partition: readers see the old file or the new one, and a killed writer leaves the old."""
         target = self.partition_path(table, day)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.parent / f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp"
         try:
-            con.execute(
-                f"COPY ({query}) TO {_sql_string(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
-            )
+            write(tmp)
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

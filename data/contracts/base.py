@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 # contract type -> DuckDB type
 SQL_TYPES = {
     "int": "BIGINT",
@@ -19,6 +21,18 @@ SQL_TYPES = {
     "int_list": "BIGINT[]",
     "str_list": "VARCHAR[]",
     "json": "JSON",
+}
+# contract type -> Arrow type of the typed (accepted) column
+ARROW_TYPES = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "str": pa.string(),
+    "bool": pa.bool_(),
+    "datetime": pa.timestamp("us"),
+    "date": pa.date32(),
+    "int_list": pa.list_(pa.int64()),
+    "str_list": pa.list_(pa.string()),
+    "json": pa.string(),
 }
 TYPE_WORDS = {
     "int": "an integer",
@@ -71,6 +85,10 @@ class Contract:
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema of the table's accepted rows."""
+        return pa.schema([pa.field(f.name, ARROW_TYPES[f.type]) for f in self.fields])
 
     def get(self, name: str) -> Field:
         for f in self.fields:

@@ -110,10 +110,6 @@ def _name_files(quarantine: pa.Table, files: list[Path]) -> pa.Table:
     return quarantine.set_column(1, "source_file", pa.array(names, pa.string()))
 
 
-def _sql(value: str) -> str:
-    return value.replace("'", "''")
-
-
 def ingest_day(
     warehouse: Warehouse,
     landing_dir: Path,

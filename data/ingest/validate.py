@@ -192,7 +192,7 @@ def _drop_payload_bookkeeping(quarantine: pa.Table) -> pa.Table:
     payloads = []
     for text in quarantine.column("payload").to_pylist():
         row = json.loads(text)
-        for key in ("_file", "_line", "_file_index"):
+        for key in ("_file", "_line"):
             row.pop(key, None)
         payloads.append(json.dumps(row, ensure_ascii=False))
     return quarantine.set_column(4, "payload", pa.array(payloads, pa.string()))

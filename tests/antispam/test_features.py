@@ -9,22 +9,13 @@ from antispam import sketch
 from antispam.rollup import daily_rollup
 from antispam.validate import check_calls
 from antispam.window import window_features
+from data.contracts.tables import INCOMING_CALLS
 
 
 def _table(rows):
     return pa.Table.from_pylist(
         rows,
-        schema=pa.schema(
-            [
-                ("start_time", pa.timestamp("us")),
-                ("contact_phone_number", pa.string()),
-                ("account_id", pa.int64()),
-                ("virtual_phone_number", pa.string()),
-                ("talk_duration", pa.int64()),
-                ("total_duration", pa.int64()),
-                ("is_lost", pa.bool_()),
-            ]
-        ),
+        schema=INCOMING_CALLS.arrow_schema(),
     )
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from antispam.phones import UNPARSEABLE, normalize_numbers, parse_number
 from antispam.validate import check_calls
+from data.contracts.tables import INCOMING_CALLS
 from data.errors import InputError
 
 
@@ -54,17 +55,7 @@ def _calls(**overrides):
     rows = [dict(row), {**row, **overrides}]
     return pa.Table.from_pylist(
         rows,
-        schema=pa.schema(
-            [
-                ("start_time", pa.timestamp("us")),
-                ("contact_phone_number", pa.string()),
-                ("account_id", pa.int64()),
-                ("virtual_phone_number", pa.string()),
-                ("talk_duration", pa.int64()),
-                ("total_duration", pa.int64()),
-                ("is_lost", pa.bool_()),
-            ]
-        ),
+        schema=INCOMING_CALLS.arrow_schema(),
     )
 
 

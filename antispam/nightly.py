@@ -4,6 +4,8 @@ Each step replaces whole partitions, so running a day again gives the same table
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -28,6 +30,14 @@ from data.ingest.validate import QUARANTINE_SCHEMA
 from data.warehouse import Warehouse
 
 SOURCE_TABLE = "incoming_calls"
+WRITE_ID_KEY = b"callscope.write_id"
+
+
+def with_write_id(table: pa.Table) -> pa.Table:
+    """Stamps a fresh id into the file's footer, so every rewrite of a day changes the
+    fingerprint the monthly tier records (``tiers.file_fingerprint``), even with equal rows."""
+    metadata = {**(table.schema.metadata or {}), WRITE_ID_KEY: uuid.uuid4().hex.encode()}
+    return table.replace_schema_metadata(metadata)
 
 
 @dataclass
@@ -55,14 +65,14 @@ def build_rollup(
     end_of_day = dt.datetime.combine(day, dt.time.max)
     not_after = min(end_of_day, now) if now else end_of_day
     if table is None or table.num_rows == 0:
-        warehouse.write_partition(ROLLUP_TABLE, day, empty_rollup())
+        warehouse.write_partition(ROLLUP_TABLE, day, with_write_id(empty_rollup()))
         warehouse.write_partition(
             quarantine_table(ROLLUP_TABLE), day, QUARANTINE_SCHEMA.empty_table()
         )
         return RollupResult(day, 0, 0, 0, 0)
     checked = check_calls(table, not_after=not_after, source=str(files[0]))
     rollup = daily_rollup(checked.accepted) if checked.accepted.num_rows else empty_rollup()
-    warehouse.write_partition(ROLLUP_TABLE, day, rollup)
+    warehouse.write_partition(ROLLUP_TABLE, day, with_write_id(rollup))
     quarantine = checked.quarantine_rows(SOURCE_TABLE, str(files[0]))
     warehouse.write_partition(
         quarantine_table(ROLLUP_TABLE),
@@ -92,6 +102,7 @@ class ScoringResult:
     verdicts: pd.DataFrame
     monthly_rows: int = 0  # of ``rollup_rows``, those read from the monthly tier
     months: list[dt.date] = field(default_factory=list)
+    months_from_days: list[dt.date] = field(default_factory=list)  # closed, tier not ready
 
     @property
     def flagged_share(self) -> float:
@@ -112,23 +123,27 @@ def score_window(
 ) -> ScoringResult:
     """Scores every caller with at least ``min_calls`` calls in the window from the rollups.
 
-    With ``monthly`` the complete months inside the window are read from the monthly tier
-    (built first when missing or stale, see ``antispam.tiers``), the rest from the daily rollups.
+    With ``monthly`` the complete months inside the window whose monthly tier is ready (see
+    ``antispam.tiers``; built by ``build_months``, never here) are read from it, every other day
+    from the daily rollups; the verdicts are the same either way.
     """
     start, end = window_bounds(as_of, window_days)
     files = warehouse.files(ROLLUP_TABLE, start, end)
     if not files:
         raise LookupError(f"no {ROLLUP_TABLE} partitions between {start} and {end}")
+    closed = complete_months(start, end) if monthly else []
+    closed = [m for m in closed if warehouse.files(ROLLUP_TABLE, *tiers.month_days(m))]
+    months = tiers.ready_months(warehouse, closed)
+    daily = [
+        f
+        for lo, hi in daily_ranges(start, end, months)
+        for f in warehouse.files(ROLLUP_TABLE, lo, hi)
+    ]
+    monthly_files = [warehouse.partition_path(tiers.MONTHLY_TABLE, m) for m in months]
+    daily_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in daily)
+    monthly_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in monthly_files)
     with duckdb.connect() as con:
         tiers.configure(con, memory_limit)
-        months = tiers.ensure_months(warehouse, complete_months(start, end), con) if monthly else []
-        daily = [
-            f
-            for lo, hi in daily_ranges(start, end, months)
-            for f in warehouse.files(ROLLUP_TABLE, lo, hi)
-        ]
-        monthly_files = [warehouse.partition_path(tiers.MONTHLY_TABLE, m) for m in months]
-        rollup_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in daily + monthly_files)
         features = window_features(
             con,
             warehouse.scan(ROLLUP_TABLE, daily or files),
@@ -145,14 +160,45 @@ def score_window(
         as_of,
         (start, end),
         len(files),
-        rollup_rows,
+        daily_rows + monthly_rows,
         len(verdicts),
         int(verdicts["is_spam"].sum()),
         model_version,
         verdicts,
-        monthly_rows=sum(pq.ParquetFile(f).metadata.num_rows for f in monthly_files),
+        monthly_rows=monthly_rows,
         months=months,
+        months_from_days=[m for m in closed if m not in months],
     )
+
+
+@dataclass
+class MonthsResult:
+    built: dict[dt.date, str]  # month -> why it was (re)built
+    rows_written: int
+    ready: list[dt.date]  # closed months of the windows with daily rollups, ready now
+    not_ready: list[dt.date]  # the same, still stale (a day rewritten during the build)
+
+
+def build_months(
+    warehouse: Warehouse,
+    days: Iterable[dt.date],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    memory_limit: str = "6GB",
+) -> MonthsResult:
+    """Makes the monthly tier ready for the windows ending on ``days``: builds each closed
+    month inside them that is missing (the month that ended on the day) or stale (one of its
+    days added, removed or run again since)."""
+    months = sorted({m for d in days for m in complete_months(*window_bounds(d, window_days))})
+    with duckdb.connect() as con:
+        tiers.configure(con, memory_limit)
+        built = tiers.ensure_months(warehouse, months, con)
+    rows = sum(
+        pq.ParquetFile(warehouse.partition_path(tiers.MONTHLY_TABLE, m)).metadata.num_rows
+        for m in built
+    )
+    with_days = [m for m in months if warehouse.files(ROLLUP_TABLE, *tiers.month_days(m))]
+    ready = tiers.ready_months(warehouse, with_days)
+    return MonthsResult(built, rows, ready, [m for m in with_days if m not in ready])
 
 
 @dataclass

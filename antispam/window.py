@@ -73,16 +73,18 @@ def complete_months(start: dt.date, end: dt.date) -> list[dt.date]:
 def daily_ranges(
     start: dt.date, end: dt.date, months: Sequence[dt.date]
 ) -> list[tuple[dt.date, dt.date]]:
-    """The parts of [start, end] not covered by ``months`` (contiguous, inside the window)."""
-    if not months:
-        return [(start, end)]
-    first, last = min(months), next_month(max(months))
-    if len(months) != (last.year - first.year) * 12 + last.month - first.month or not (
-        start <= first and last - dt.timedelta(days=1) <= end
-    ):
-        raise ValueError(f"months {months} are not contiguous inside {start}..{end}")
-    ranges = [(start, first - dt.timedelta(days=1)), (last, end)]
-    return [(lo, hi) for lo, hi in ranges if lo <= hi]
+    """The parts of [start, end] not covered by ``months`` (calendar months inside it)."""
+    ranges, cursor = [], start
+    for month in sorted(months):
+        last = next_month(month) - dt.timedelta(days=1)
+        if month.day != 1 or month < cursor or last > end:
+            raise ValueError(f"months {list(months)} are not distinct months inside {start}..{end}")
+        if cursor < month:
+            ranges.append((cursor, month - dt.timedelta(days=1)))
+        cursor = last + dt.timedelta(days=1)
+    if cursor <= end:
+        ranges.append((cursor, end))
+    return ranges
 
 
 # Every tier row (a caller's day or a caller's month) in one shape, merged by the same sums,

@@ -99,14 +99,22 @@ class Warehouse:
         )
 
     def write_partition_query(
-        self, table: str, day: dt.date | str, con: duckdb.DuckDBPyConnection, query: str
+        self,
+        table: str,
+        day: dt.date | str,
+        con: duckdb.DuckDBPyConnection,
+        query: str,
+        options: str = "",
     ) -> Path:
-        """Like ``write_partition`` for a DuckDB query's result, written by DuckDB itself."""
+        """Like ``write_partition`` for a DuckDB query's result, written by DuckDB itself.
+        ``options`` are extra ``COPY`` options, e.g. ``KV_METADATA {...}`` for the footer."""
+        extra = f", {options}" if options else ""
         return self._replace_atomically(
             table,
             day,
             lambda tmp: con.execute(
-                f"COPY ({query}) TO {_sql_string(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY ({query}) TO {_sql_string(str(tmp))} "
+                f"(FORMAT parquet, COMPRESSION zstd{extra})"
             ),
         )
 

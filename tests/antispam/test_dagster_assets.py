@@ -67,6 +67,7 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     }
     every = [
         assets.spam_rollup_daily,
+        assets.spam_rollup_monthly,
         assets.antispam_model,
         assets.spam_verdicts,
         assets.blocked_calls,
@@ -89,6 +90,15 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     materialization = rollups.asset_materializations_for_node("spam_rollup_daily")[0]
     assert materialization.metadata["days"].value == 21
     assert materialization.metadata["quarantined"].value == sum(truth.planted_bad.values())
+
+    # The window ending on 1 March holds February whole: its month is built, once.
+    monthly = run([assets.spam_rollup_monthly], partition_key="2026-03-01")
+    [tier] = monthly.asset_materializations_for_node("spam_rollup_monthly")
+    assert tier.metadata["months_built"].value == {"2026-02": "not built"}
+    assert tier.metadata["months_ready"].value == "2026-02"
+    again = run([assets.spam_rollup_monthly], partition_key="2026-03-01")
+    [tier] = again.asset_materializations_for_node("spam_rollup_monthly")
+    assert tier.metadata["months_built"].value == {}
 
     model = run([assets.antispam_model])
     [trained] = model.asset_materializations_for_node("antispam_model")
@@ -116,6 +126,7 @@ def test_definitions_load_with_the_rescoring_job(tmp_path):
     job = full.resolve_job_def("antispam_nightly")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
         "spam_rollup_daily",
+        "spam_rollup_monthly",
         "spam_verdicts",
         "blocked_calls",
     }

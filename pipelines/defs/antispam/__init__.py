@@ -1,4 +1,5 @@
-"""Dagster definitions for antispam: daily rollup, model, nightly verdicts, blocked calls."""
+"""Dagster definitions for antispam: daily and monthly rollups, model, nightly verdicts,
+blocked calls."""
 
 import dagster as dg
 
@@ -7,14 +8,21 @@ from pipelines.partitions import daily_partitions
 
 nightly_job = dg.define_asset_job(
     "antispam_nightly",
-    selection=[assets.spam_rollup_daily, assets.spam_verdicts, assets.blocked_calls],
+    selection=[
+        assets.spam_rollup_daily,
+        assets.spam_rollup_monthly,
+        assets.spam_verdicts,
+        assets.blocked_calls,
+    ],
     partitions_def=daily_partitions,
-    description="Yesterday's rollup, the verdicts over the window ending on it, and the policy.",
+    description="Yesterday's rollup, the monthly tier, the verdicts over the window ending on "
+    "it, and the policy.",
 )
 
 defs = dg.Definitions(
     assets=[
         assets.spam_rollup_daily,
+        assets.spam_rollup_monthly,
         assets.antispam_model,
         assets.spam_verdicts,
         assets.blocked_calls,

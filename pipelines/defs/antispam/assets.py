@@ -7,7 +7,7 @@ import json
 import dagster as dg
 import duckdb
 
-from antispam import nightly, policy
+from antispam import nightly, policy, tiers
 from antispam.lists import feedback_frames
 from antispam.rollup import ROLLUP_TABLE
 from antispam.scoring import VERDICT_TABLE
@@ -22,6 +22,10 @@ class ScoringConfig(dg.Config):
     window_days: int = DEFAULT_WINDOW_DAYS
     min_calls: int = DEFAULT_MIN_CALLS
     max_flagged_share: float = 0.10
+
+
+class TierConfig(dg.Config):
+    window_days: int = DEFAULT_WINDOW_DAYS
 
 
 class TrainingConfig(dg.Config):
@@ -90,6 +94,46 @@ def spam_rollup_daily(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         check_name="quarantine_share",
         passed=share <= limit,
         metadata={"quarantined_share": round(share, 6), "limit": limit},
+    )
+
+
+@dg.asset(
+    name=tiers.MONTHLY_TABLE,
+    group_name="antispam",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[ROLLUP_TABLE],
+    kinds={"parquet", "duckdb"},
+    description="One row per caller and closed calendar month, merged from the month's daily "
+    "rollups. Partition D makes the tier ready for the window ending on D: it builds the month "
+    "that closed on D and rebuilds any month of the window whose daily partitions changed "
+    "(recorded per month: each day's row count, size and footer hash). The nightly scoring "
+    "only reads ready months.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "window_months_ready",
+            asset=tiers.MONTHLY_TABLE,
+            description="every closed month of the window with daily rollups is ready",
+        ),
+    ],
+)
+def spam_rollup_monthly(
+    context: dg.AssetExecutionContext, config: TierConfig, warehouse: WarehouseResource
+):
+    result = nightly.build_months(warehouse.get(), _days(context), config.window_days)
+    yield dg.MaterializeResult(
+        metadata={
+            "months_built": dg.MetadataValue.json(
+                {f"{m:%Y-%m}": why for m, why in result.built.items()}
+            ),
+            "rows_written": result.rows_written,
+            "months_ready": ", ".join(f"{m:%Y-%m}" for m in result.ready) or "none",
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="window_months_ready",
+        passed=not result.not_ready,
+        metadata={"not_ready": ", ".join(f"{m:%Y-%m}" for m in result.not_ready) or "none"},
     )
 
 
@@ -176,6 +220,7 @@ def antispam_model(
             ),
             dagster_type=dg.Nothing,
         ),
+        "monthly": dg.AssetIn(tiers.MONTHLY_TABLE, dagster_type=dg.Nothing),
         "model": dg.AssetIn("antispam_model", dagster_type=dg.Nothing),
     },
     kinds={"parquet", "duckdb"},
@@ -210,6 +255,8 @@ def spam_verdicts(
             "rollup_rows_scanned": last.rollup_rows,
             "monthly_rows_scanned": last.monthly_rows,
             "months_from_monthly_tier": ", ".join(f"{m:%Y-%m}" for m in last.months) or "none",
+            "closed_months_read_from_days": ", ".join(f"{m:%Y-%m}" for m in last.months_from_days)
+            or "none",
             "scored": scored,
             "flagged": flagged,
             "flagged_share": round(share, 6),

@@ -19,6 +19,7 @@ from serving.api.guard import document_public_routes
 from serving.api.routes import api_router
 from serving.concurrency import ConcurrencyLimit
 from serving.config import ApiSettings, get_api_settings
+from serving.queries.tag_events import TagEventCache
 
 
 def create_app(
@@ -36,6 +37,7 @@ def create_app(
         app.state.store = store
         app.state.warehouse = Warehouse(settings.warehouse_dir)
         app.state.rights_cache = RightsCache(store.engine.url, api_settings.rights_cache_seconds)
+        app.state.tag_events = TagEventCache(store)
         try:
             yield
         finally:

@@ -35,11 +35,12 @@ WATCHED = (User, ApiToken, Role, RoleMember, RightsSet, AccessRight, Site, Campa
 _CHANGED = "callscope.access_changed"
 
 _lock = threading.Lock()
-_local_version = 0
+_local_versions: dict[str, int] = {}
+ACCESS = "access-version"
 
 
-def version_path(url: URL | str) -> Path | None:
-    """Where processes sharing one config store keep its access version."""
+def version_path(url: URL | str, kind: str = ACCESS) -> Path | None:
+    """Where processes sharing one config store keep its version of ``kind`` of data."""
     from sqlalchemy.engine import make_url
 
     url = make_url(url) if isinstance(url, str) else url
@@ -47,20 +48,19 @@ def version_path(url: URL | str) -> Path | None:
         database = url.database
         if not database or database == ":memory:" or database.startswith("file:"):
             return None
-        return Path(database + ".access-version")
+        return Path(f"{database}.{kind}")
     from data.settings import get_settings
 
     key = url.render_as_string(hide_password=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return Path(get_settings().home) / f"access-version-{digest}"
+    return Path(get_settings().home) / f"{kind}-{digest}"
 
 
-def bump(url: URL | str | None = None) -> None:
+def bump(url: URL | str | None = None, kind: str = ACCESS) -> None:
     """Marks every cached entry of this store stale, here and in the other processes."""
-    global _local_version
     with _lock:
-        _local_version += 1
-    path = version_path(url) if url is not None else None
+        _local_versions[kind] = _local_versions.get(kind, 0) + 1
+    path = version_path(url, kind) if url is not None else None
     if path is None:
         return
     try:
@@ -73,14 +73,14 @@ def bump(url: URL | str | None = None) -> None:
         log.warning("could not record an access change in %s: %s", path, error)
 
 
-def current_version(path: Path | None) -> tuple[int, str]:
+def current_version(path: Path | None, kind: str = ACCESS) -> tuple[int, str]:
     shared = ""
     if path is not None:
         try:
             shared = path.read_text()
         except OSError:
             shared = ""
-    return _local_version, shared
+    return _local_versions.get(kind, 0), shared
 
 
 @event.listens_for(Session, "after_flush")

@@ -15,6 +15,7 @@ from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.config import ApiSettings
 from serving.errors import Forbidden, Unauthenticated
+from serving.queries.tag_events import TagEventCache
 from serving.schemas.common import MAX_ID
 
 
@@ -55,6 +56,10 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     return user
 
 
+def get_tag_events(request: Request) -> TagEventCache:
+    return request.app.state.tag_events
+
+
 def get_rights(request: Request) -> EffectiveRights:
     rights = getattr(request.state, "rights", None)
     if rights is None:
@@ -68,4 +73,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 RightsDep = Annotated[EffectiveRights, Depends(get_rights)]
+TagEventsDep = Annotated[TagEventCache, Depends(get_tag_events)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -21,6 +21,7 @@ import duckdb
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Invalid
+from serving.queries import communication_days
 from serving.queries.engine import connect, files_of, has_table, partitions, source
 from serving.queries.search import query_patterns
 
@@ -236,11 +237,57 @@ def list_page(
     limit: int,
     cursor: Cursor | None = None,
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
-    """One page, newest first, with keyset pagination on (date_time, communication_id).
+    """One page, newest first, with keyset pagination on (date_time, communication_id)."""
+    rows, next_cursor, _ = tagged_page(warehouse, rights, flt, limit, cursor)
+    return rows, next_cursor
 
-    Daily partitions are read newest first in growing batches until the page is full, so the
-    first pages touch only the last days however long the history is."""
+
+def tagged_page(
+    warehouse: Warehouse,
+    rights: EffectiveRights,
+    flt: CommunicationFilter,
+    limit: int,
+    cursor: Cursor | None = None,
+) -> tuple[list[dict[str, Any]], Cursor | None, list[dict[str, Any]]]:
+    """One page, its next cursor, and the automatic tag assignments of its rows.
+
+    Without text search the page comes from the decoded days (numpy masks, see
+    ``communication_days``); otherwise daily partitions are read newest first in growing
+    batches until the page is full, so the first pages touch only the last days."""
     days = _days(warehouse, flt, cursor)
+    found = None
+    if not flt.text:
+        found = communication_days.page(
+            warehouse, rights, flt, days, cursor, LIST_COLUMNS, limit + 1
+        )
+    if found is not None:
+        rows, by_id = found
+        assignments = [a for rows_of in by_id.values() for a in rows_of]
+    else:
+        rows = _sql_page(warehouse, rights, flt, days, cursor, limit)
+        assignments = None
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = Cursor(last["date_time"], last["communication_id"])
+    if assignments is None:
+        ids = [r["communication_id"] for r in rows]
+        assignments = assignments_of(warehouse, ids, sorted({r["date_time"].date() for r in rows}))
+    else:
+        shown = {r["communication_id"] for r in rows}
+        assignments = [a for a in assignments if a["communication_id"] in shown]
+    return rows, next_cursor, assignments
+
+
+def _sql_page(
+    warehouse: Warehouse,
+    rights: EffectiveRights,
+    flt: CommunicationFilter,
+    days: list[dt.date],
+    cursor: Cursor | None,
+    limit: int,
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     batch = 1
     with connect() as con:
@@ -251,12 +298,7 @@ def list_page(
             )
             rows += _records(con.execute(sql, params))
             batch *= 2
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = Cursor(last["date_time"], last["communication_id"])
-    return rows, next_cursor
+    return rows
 
 
 def iter_all(

@@ -1,6 +1,7 @@
 """Shapes shared by several resources."""
 
 import datetime as dt
+from functools import lru_cache
 from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,14 @@ from data.settings import get_settings
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=1)  # read per serialized time; the zone is fixed for the process
 def _zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
+
+
+def zone() -> ZoneInfo:
+    """The account's wall-clock zone (``CALLSCOPE_TIMEZONE``)."""
+    return _zone()
 
 
 def _with_zone(value: dt.datetime) -> dt.datetime:

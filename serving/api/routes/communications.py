@@ -20,13 +20,16 @@ from serving.api.deps import (
     RightsDep,
     SessionDep,
     SettingsDep,
+    TagEventsDep,
     WarehouseDep,
 )
 from serving.api.guard import needs
+from serving.api.json_body import JsonBody
 from serving.errors import Invalid, NotFound
 from serving.queries import communications as queries
-from serving.queries.tag_events import hand_tagged
+from serving.queries.tag_events import TagEventCache
 from serving.schemas.common import Page, local_naive
+from serving.schemas.common import zone as local_zone
 from serving.schemas.communications import (
     CommunicationDetail,
     CommunicationSummary,
@@ -45,7 +48,7 @@ VISIBLE = ("communication", "view", "communication_id")
 
 
 def _filter(
-    session,
+    tag_events: TagEventCache,
     date_from: dt.datetime | None,
     date_till: dt.datetime | None,
     communication_type: list[str],
@@ -67,7 +70,7 @@ def _filter(
         tags=tags,
         is_spam=is_spam,
         text=q,
-        by_hand=hand_tagged(session, tags) if tags else {},
+        by_hand=tag_events.hand_tagged(tags) if tags else {},
     )
 
 
@@ -110,12 +113,31 @@ def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> d
     return shown
 
 
+SUMMARY_FIELDS = tuple(name for name in CommunicationSummary.model_fields if name != "tags")
+
+
+def _summary_json(row: dict[str, Any], masked: bool, tags: list[str]) -> dict[str, Any]:
+    """A list row in CommunicationSummary's shape, for serializing without the model."""
+    shown = {name: row.get(name) for name in SUMMARY_FIELDS}
+    zone = local_zone()
+    for name in ("date_time", "finish_time"):
+        value = shown[name]
+        if value is not None and value.tzinfo is None:
+            shown[name] = value.replace(tzinfo=zone)
+    if shown["duration"] is not None:
+        shown["duration"] = float(shown["duration"])
+    if masked:
+        shown["contact_phone_number"] = mask_phone(shown["contact_phone_number"])
+    shown["tags"] = tags
+    return shown
+
+
 @router.get("", response_model=Page[CommunicationSummary], openapi_extra=needs("authenticated"))
 def list_communications(
-    session: SessionDep,
     warehouse: WarehouseDep,
     rights: RightsDep,
     settings: ApiSettingsDep,
+    tag_events: TagEventsDep,
     filters: Annotated[Filters, Depends()],
     limit: int | None = Query(None, ge=1, le=10_000),
     cursor: str | None = Query(None, max_length=500),
@@ -123,19 +145,17 @@ def list_communications(
     """Newest first. Shows only what the caller's campaigns and sites allow; communications
     tied to no site or campaign are always shown. Pass ``next_cursor`` back for the next page."""
     limit = min(limit or settings.page_size_default, settings.page_size_max)
-    flt = _filter(session, *filters.values)
+    flt = _filter(tag_events, *filters.values)
     position = queries.Cursor.decode(cursor) if cursor else None
-    rows, next_cursor = queries.list_page(warehouse, rights, flt, limit, position)
+    rows, next_cursor, assignments = queries.tagged_page(warehouse, rights, flt, limit, position)
     ids = [r["communication_id"] for r in rows]
-    assignments = queries.assignments_of(
-        warehouse, ids, sorted({r["date_time"].date() for r in rows})
-    )
-    effective = provenance.effective_tags(assignments, provenance.events_for(session, ids))
-    tags = {cid: [t.tag for t in found] for cid, found in effective.items()}
-    return Page[CommunicationSummary](
-        items=[_summary(r, rights, tags.get(r["communication_id"], [])) for r in rows],
-        next_cursor=next_cursor.encode() if next_cursor else None,
-    )
+    effective = provenance.effective_tags(assignments, tag_events.events_for(ids))
+    masked = not rights.can("contact_data", "view")
+    items = [
+        _summary_json(r, masked, [t.tag for t in effective.get(r["communication_id"], ())])
+        for r in rows
+    ]
+    return JsonBody({"items": items, "next_cursor": next_cursor.encode() if next_cursor else None})
 
 
 @router.get(
@@ -145,13 +165,13 @@ def list_communications(
     openapi_extra=needs("authenticated"),
 )
 def export_communications(
-    session: SessionDep,
     warehouse: WarehouseDep,
     rights: RightsDep,
+    tag_events: TagEventsDep,
     filters: Annotated[Filters, Depends()],
 ):
     """Every communication the filters and the caller's rights allow, as CSV."""
-    flt = _filter(session, *filters.values)
+    flt = _filter(tag_events, *filters.values)
     rows = (_summary(row, rights, []) for row in queries.iter_all(warehouse, rights, flt))
     columns = [name for name in CommunicationSummary.model_fields if name != "tags"]
     return csv_response(rows, columns, "communications.csv")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from serving.api.deps import RightsDep, WarehouseDep
 from serving.api.guard import needs
+from serving.api.json_body import JsonBody
 from serving.errors import Invalid
 from serving.queries import reports as queries
 
@@ -76,6 +77,5 @@ def read_report(
         limit,
         offset,
     )
-    return ReportPage(
-        report=report, columns=columns, rows=rows, total=total, limit=limit, offset=offset
-    )
+    page = {"report": report, "columns": columns, "rows": rows, "total": total}
+    return JsonBody({**page, "limit": limit, "offset": offset})

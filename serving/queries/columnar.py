@@ -1,0 +1,229 @@
+"""Day partitions decoded into numpy columns, kept per worker process.
+
+The communications list and the reports answer most requests from a few recent days. Reading a
+day's Parquet file costs milliseconds; filtering its decoded columns with numpy costs
+microseconds. A day is kept keyed by its table and date and checked on every use against each
+file's identity (inode, modification time, size): a partition rewrite is a new file renamed
+into place, so the next request reads it again and a block never serves a replaced file.
+Blocks are also re-read after a minute and the least recently used ones dropped past a row
+budget. Blocks are immutable once built, so requests in several threads share them freely.
+
+Visibility is a boolean mask computed from the caller's rights over the day's site and
+campaign ids (:func:`visible_mask`), equivalent to :meth:`EffectiveRights.sees`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from data.warehouse import Warehouse
+from serving.access.rights import EffectiveRights, Perm
+
+ROW_BUDGET = 3_000_000
+MAX_AGE_SECONDS = 60.0
+Stamp = tuple[int, int, int] | None
+
+
+def file_stamp(path: os.PathLike | str) -> Stamp:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+@dataclass(frozen=True)
+class Column:
+    """One decoded column: values for numpy filters, and where the nulls are."""
+
+    values: np.ndarray
+    nulls: np.ndarray | None = None
+
+    def take(self, index: np.ndarray) -> list[Any]:
+        out = self.values[index].tolist()
+        if self.nulls is not None:
+            for i in np.flatnonzero(self.nulls[index]).tolist():
+                out[i] = None
+        return out
+
+
+def decode(array: pa.ChunkedArray) -> Column:
+    """A Parquet column as numpy: timestamps in microseconds (``tolist`` gives datetimes),
+    integers and booleans with their nulls filled and marked, strings as Python objects."""
+    kind = array.type
+    nulls = array.is_null().to_numpy(zero_copy_only=False) if array.null_count else None
+    if pa.types.is_timestamp(kind):
+        return Column(array.cast(pa.timestamp("us")).to_numpy(), nulls)
+    if pa.types.is_date(kind):
+        return Column(array.cast(pa.date32()).to_numpy(), nulls)
+    if pa.types.is_integer(kind):
+        return Column(pc.fill_null(array, 0).cast(pa.int64()).to_numpy(), nulls)
+    if pa.types.is_boolean(kind):
+        return Column(pc.fill_null(array, False).to_numpy(zero_copy_only=False), nulls)
+    if pa.types.is_floating(kind):
+        return Column(array.cast(pa.float64()).to_numpy(zero_copy_only=False), nulls)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return Column(array.to_numpy(zero_copy_only=False), None)
+    values = np.empty(len(array), dtype=object)
+    values[:] = array.to_pylist()
+    return Column(values, None)
+
+
+def read_day(path: os.PathLike | str, columns: tuple[str, ...] | None, sort) -> pa.Table:
+    schema = pq.read_schema(path)
+    wanted = None if columns is None else [c for c in columns if c in schema.names]
+    table = pq.read_table(path, columns=wanted)
+    keys = [(name, order) for name, order in sort or () if name in table.column_names]
+    return table.sort_by(keys) if keys and table.num_rows else table
+
+
+class BlockCache:
+    """(table directory, day, kind) → an immutable block built from that day's files."""
+
+    def __init__(self, row_budget: int = ROW_BUDGET):
+        self.row_budget = row_budget
+        self._blocks: OrderedDict[tuple, tuple[tuple, float, Any]] = OrderedDict()
+        self._rows = 0
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def get(self, key: tuple, stamps: tuple, build: Callable[[], Any]) -> Any:
+        """The block for ``key`` built from files whose identities are ``stamps``."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._blocks.get(key)
+            if cached is not None and cached[0] == stamps and now - cached[1] < MAX_AGE_SECONDS:
+                self._blocks.move_to_end(key)
+                return cached[2]
+        with self._load_lock:  # one decode at a time: a burst must not decode a day twice
+            with self._lock:
+                cached = self._blocks.get(key)
+                if cached is not None and cached[0] == stamps and cached[1] >= now:
+                    return cached[2]
+            block = build()
+            with self._lock:
+                previous = self._blocks.pop(key, None)
+                if previous is not None:
+                    self._rows -= previous[2].rows
+                self._blocks[key] = (stamps, time.monotonic(), block)
+                self._rows += block.rows
+                while self._rows > self.row_budget and len(self._blocks) > 1:
+                    _, (_, _, evicted) = self._blocks.popitem(last=False)
+                    self._rows -= evicted.rows
+        return block
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+            self._rows = 0
+
+
+# -- visibility ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    keys: np.ndarray
+    flags: np.ndarray
+    default: bool
+
+    @classmethod
+    def of(cls, explicit: Mapping[int, Perm], default: Perm) -> _Lookup:
+        keys = np.fromiter((int(k) for k in explicit), dtype=np.int64, count=len(explicit))
+        flags = np.fromiter((p.view for p in explicit.values()), dtype=bool, count=len(explicit))
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], flags[order], bool(default.view))
+
+    def allowed(self, ids: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.full(len(ids), self.default)
+        position = np.minimum(np.searchsorted(self.keys, ids), len(self.keys) - 1)
+        found = self.keys[position] == ids
+        return np.where(found, self.flags[position], self.default)
+
+
+_lookups: dict[int, tuple[EffectiveRights, _Lookup, _Lookup]] = {}
+_lookups_lock = threading.Lock()
+
+
+def _lookups_of(rights: EffectiveRights) -> tuple[_Lookup, _Lookup]:
+    # Effective rights are reused per token for seconds, so their lookup arrays are too.
+    entry = _lookups.get(id(rights))
+    if entry is not None and entry[0] is rights:
+        return entry[1], entry[2]
+    campaigns = _Lookup.of(rights.campaigns, rights.new_campaigns)
+    sites = _Lookup.of(rights.sites, rights.new_sites)
+    with _lookups_lock:
+        if len(_lookups) > 1024:
+            _lookups.clear()
+        _lookups[id(rights)] = (rights, campaigns, sites)
+    return campaigns, sites
+
+
+def visible_mask(
+    rights: EffectiveRights, size: int, site: Column | None, campaign: Column | None
+) -> np.ndarray:
+    """Which of ``size`` rows the caller may see: the campaign decides when there is one, else
+    the site; rows tied to neither are visible (the same rule as :meth:`EffectiveRights.sees`)."""
+    if rights.full_access or (site is None and campaign is None):
+        return np.ones(size, dtype=bool)
+    campaigns, sites = _lookups_of(rights)
+    result = np.ones(size, dtype=bool)
+    has_site = np.zeros(size, dtype=bool)
+    if site is not None:
+        has_site = ~site.nulls if site.nulls is not None else np.ones(size, dtype=bool)
+        result = np.where(has_site, sites.allowed(site.values), True)
+    if campaign is not None:
+        has_campaign = ~campaign.nulls if campaign.nulls is not None else np.ones(size, dtype=bool)
+        result = np.where(has_campaign, campaigns.allowed(campaign.values), result)
+    return result
+
+
+# -- generic day blocks (reports) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableDay:
+    """One day of a table, all its columns, in the order given when it was read."""
+
+    day: dt.date
+    names: tuple[str, ...]
+    columns: dict[str, Column]
+    rows: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def table_day(table: pa.Table, day: dt.date) -> TableDay:
+    columns = {name: decode(table.column(name)) for name in table.column_names}
+    return TableDay(day, tuple(table.column_names), columns, table.num_rows)
+
+
+_cache = BlockCache()
+
+
+def cache() -> BlockCache:
+    return _cache
+
+
+def day_block(
+    warehouse: Warehouse, table: str, day: dt.date, sort: list[tuple[str, str]] | None = None
+) -> TableDay | None:
+    """A day of ``table`` decoded (sorted by ``sort``), or None when its file is missing."""
+    path = warehouse.partition_path(table, day)
+    stamp = file_stamp(path)
+    if stamp is None:
+        return None
+    key = (str(warehouse.table_dir(table)), day, "table", tuple(sort or ()))
+    return _cache.get(key, (stamp,), lambda: table_day(read_day(path, None, sort), day))

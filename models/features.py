@@ -1,16 +1,13 @@
-"""Inputs of the SmartTag network: speaker-aware token ids, hashed lemma n-grams, intonation."""
+"""Inputs of the SmartTag network: speaker-aware token ids and intonation features."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 import torch
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize as l2_normalize
 
-from models.text import SPEAKER_MARKERS, Document, normalize
+from models.text import SPEAKER_MARKERS, Document
 
 SPEAKER_TYPE = {"client": 0, "employee": 1}
 
@@ -61,72 +58,6 @@ def _word_speakers(words: list[str]) -> list[int]:
         current = marker_type.get(word, current)
         out.append(current)
     return out
-
-
-def _lemma_features(doc: Document) -> list[str]:
-    features: list[str] = []
-    for speaker, tokens in doc.lemma_turns():
-        features.extend(tokens)
-        features.extend(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
-        features.extend(f"{speaker[0]}:{t}" for t in tokens)
-    return features
-
-
-def _char_text(doc: Document) -> str:
-    return normalize(doc.surface_text())
-
-
-class WideFeatures:
-    """Hashed TF-IDF over lemma 1-2 grams (also per speaker) and surface char 2-5 grams.
-
-    Hashing keeps the model directory small and free of pickles: only the IDF weights are learned.
-    """
-
-    def __init__(self, n_features: int = 2**18):
-        self.n_features = n_features
-        self._lemma = HashingVectorizer(
-            analyzer=_lemma_features, n_features=n_features, alternate_sign=False, norm=None
-        )
-        self._char = HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            n_features=n_features,
-            alternate_sign=False,
-            norm=None,
-            preprocessor=_char_text,
-        )
-        self.idf_: np.ndarray | None = None
-
-    @property
-    def dim(self) -> int:
-        return 2 * self.n_features
-
-    def _counts(self, docs: Sequence[Document]) -> sp.csr_matrix:
-        return sp.hstack([self._lemma.transform(docs), self._char.transform(docs)]).tocsr()
-
-    def fit(self, docs: Sequence[Document]) -> WideFeatures:
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(self._counts(docs))
-        self.idf_ = tfidf.idf_.astype(np.float32)
-        return self
-
-    def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
-        counts = self._counts(docs).astype(np.float32)
-        counts.data = 1.0 + np.log(counts.data)
-        weighted = counts @ sp.diags(self.idf_)
-        n = self.n_features
-        return sp.hstack(
-            [l2_normalize(weighted[:, :n]), l2_normalize(weighted[:, n:])], format="csr"
-        )
-
-
-def bag_inputs(matrix: sp.csr_matrix) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """CSR rows as EmbeddingBag inputs: column ids, row offsets, TF-IDF weights."""
-    matrix = matrix.tocsr()
-    return (
-        torch.from_numpy(matrix.indices.astype(np.int64)),
-        torch.from_numpy(matrix.indptr[:-1].astype(np.int64)),
-        torch.from_numpy(matrix.data.astype(np.float32)),
-    )
 
 
 class ProsodyScaler:

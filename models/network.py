@@ -1,9 +1,8 @@
-"""The SmartTag network: a compact BERT encoder (deep) beside a linear n-gram part (wide).
+"""The SmartTag network: a compact BERT encoder over speaker-marked lemmas.
 
-The deep part reads speaker-marked lemmas and, when speech produced them, intonation features
-joined to its pooled representation. The wide part is a linear layer over hashed TF-IDF n-grams;
-on the small per-account data sets it carries most of the signal, and the encoder adds what word
-order and context give. Both add their logits.
+When speech produced intonation features, they join the pooled representation and also have a
+direct linear path. The linear n-gram parts live in `models.linear`; `SmartTagger` blends their
+probabilities with this network's.
 """
 
 from __future__ import annotations
@@ -31,21 +30,12 @@ class TaggerNetwork(nn.Module):
     def __init__(
         self,
         encoder: BertModel | None,
-        wide_dim: int,
         prosody_dim: int,
         n_labels: int,
         dropout: float = 0.1,
     ):
         super().__init__()
         self.encoder = encoder
-        # an embedding bag over the hashed n-gram ids is a sparse linear layer: only the n-grams
-        # present in a batch get gradients, which keeps a 2^19-wide layer cheap to train
-        self.wide = (
-            nn.EmbeddingBag(wide_dim, n_labels, mode="sum", sparse=True) if wide_dim else None
-        )
-        self.wide_bias = nn.Parameter(torch.zeros(n_labels)) if wide_dim else None
-        if self.wide is not None:
-            nn.init.zeros_(self.wide.weight)
         if encoder is not None:
             hidden = encoder.config.hidden_size
             self.deep_dropout = nn.Dropout(dropout)
@@ -59,7 +49,6 @@ class TaggerNetwork(nn.Module):
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         token_type_ids: torch.Tensor | None = None,
-        wide: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
         prosody: torch.Tensor | None = None,
     ) -> torch.Tensor:
         logits = None
@@ -75,10 +64,6 @@ class TaggerNetwork(nn.Module):
         if self.prosody_head is not None:
             direct = self.prosody_head(prosody)
             logits = direct if logits is None else logits + direct
-        if self.wide is not None:
-            indices, offsets, weights = wide
-            wide_logits = self.wide(indices, offsets, per_sample_weights=weights) + self.wide_bias
-            logits = wide_logits if logits is None else logits + wide_logits
         return logits
 
 

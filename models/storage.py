@@ -2,7 +2,7 @@
 
 A model directory holds:
 - `encoder/`: the BERT encoder and its tokenizer, a checkpoint another model can start from;
-- `heads.safetensors`: the wide n-gram part, the output head and the learned IDF weights;
+- `heads.safetensors`: the linear n-gram parts (IDF weights, coefficients), the output heads;
 - `model.json` (settings, input options, intonation scaling), `labels.json`, `thresholds.json`,
   `metrics.json`, `snapshot.json` (data snapshot id), `versions.json` (library versions);
 - `manifest.json`: a SHA-256 of every file, so a damaged file is named on load.
@@ -24,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from models.errors import CorruptModelError
 
 FORMAT = "callscope-smarttag"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 LIBRARIES = ("torch", "transformers", "tokenizers", "scikit-learn", "numpy", "pymorphy3")
 
@@ -52,18 +52,19 @@ def save_tagger(model, directory: Path) -> Path:
 
     directory.mkdir(parents=True, exist_ok=True)
     network = model.network_
-    if network.encoder is not None:
+    if network is not None and network.encoder is not None:
         encoder_dir = directory / "encoder"
         network.encoder.save_pretrained(encoder_dir)
         model.tokenizer_.save_pretrained(encoder_dir)
         _write_json(encoder_dir / INPUT_FILE, {"use_lemmas": model.use_lemmas_})
     heads = {
-        name: tensor.detach().contiguous()
-        for name, tensor in network.state_dict().items()
+        f"network.{name}": tensor.detach().contiguous()
+        for name, tensor in (network.state_dict().items() if network is not None else ())
         if not name.startswith("encoder.")
     }
-    if model.wide_ is not None:
-        heads["wide_idf"] = torch.from_numpy(model.wide_.idf_)
+    for index, part in enumerate(model.linear_):
+        for name, value in part.tensors(f"linear{index}").items():
+            heads[name] = torch.from_numpy(np.ascontiguousarray(value))
     save_file(heads, str(directory / "heads.safetensors"))
     _write_json(
         directory / "model.json",
@@ -76,6 +77,9 @@ def save_tagger(model, directory: Path) -> Path:
             "typed": bool(model.typed_),
             "max_length": int(model.max_length_),
             "prosody": model.prosody_.state(),
+            "network": network is not None,
+            "linear": [part.state() for part in model.linear_],
+            "blend_weights": [float(w) for w in model.weights_],
             "history": getattr(model, "history_", []),
         },
     )
@@ -134,7 +138,8 @@ def read_metadata(directory: Path) -> dict:
 def load_tagger(cls, directory: Path):
     from transformers import AutoTokenizer, BertModel
 
-    from models.features import ProsodyScaler, WideFeatures
+    from models.features import ProsodyScaler
+    from models.linear import LinearPart
     from models.network import TaggerNetwork
 
     verify(directory)
@@ -158,29 +163,32 @@ def load_tagger(cls, directory: Path):
         heads = load_file(str(heads_path))
     except (SafetensorError, OSError, ValueError) as error:
         raise CorruptModelError(heads_path, f"cannot read the weights ({error})") from error
+    model.weights_ = np.asarray(info["blend_weights"], dtype=np.float64)
+    model.linear_ = [
+        LinearPart.restore(state, heads, f"linear{index}", model.single_label_)
+        for index, state in enumerate(info["linear"])
+    ]
     encoder, model.tokenizer_ = None, None
     encoder_dir = directory / "encoder"
-    if model.use_encoder:
+    if info["network"] and model.use_encoder:
         try:
             encoder = BertModel.from_pretrained(encoder_dir, local_files_only=True)
             model.tokenizer_ = AutoTokenizer.from_pretrained(encoder_dir, local_files_only=True)
         except (OSError, ValueError) as error:
             raise CorruptModelError(encoder_dir, f"cannot read the encoder ({error})") from error
     model.encoder_config_ = encoder.config.to_dict() if encoder is not None else None
-    model.wide_ = None
-    wide_dim = 0
-    if "wide_idf" in heads:
-        model.wide_ = WideFeatures(info["params"]["wide_features"])
-        model.wide_.idf_ = heads.pop("wide_idf").numpy()
-        wide_dim = model.wide_.dim
-    model.network_ = TaggerNetwork(
-        encoder, wide_dim, len(model.prosody_.names_), len(labels), info["params"]["dropout"]
-    )
-    missing, unexpected = model.network_.load_state_dict(heads, strict=False)
-    missing = [name for name in missing if not name.startswith("encoder.")]
-    if missing or unexpected:
-        raise CorruptModelError(
-            heads_path, f"weights do not fit the model (missing {missing}, unexpected {unexpected})"
+    model.network_ = None
+    if info["network"]:
+        model.network_ = TaggerNetwork(
+            encoder, len(model.prosody_.names_), len(labels), info["params"]["dropout"]
         )
-    model.network_.eval()
+        own = {k.removeprefix("network."): v for k, v in heads.items() if k.startswith("network.")}
+        missing, unexpected = model.network_.load_state_dict(own, strict=False)
+        missing = [name for name in missing if not name.startswith("encoder.")]
+        if missing or unexpected:
+            raise CorruptModelError(
+                heads_path,
+                f"weights do not fit the model (missing {missing}, unexpected {unexpected})",
+            )
+        model.network_.eval()
     return model

@@ -16,7 +16,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from transformers import AutoTokenizer, BertModel
 
-from models.features import ProsodyScaler, WideFeatures, bag_inputs, encode_documents, token_words
+from models.blend import choose_weights, combine
+from models.features import ProsodyScaler, encode_documents, token_words
+from models.linear import C_GRID, VIEWS, LinearPart
 from models.metrics import indicator, is_single_label
 from models.network import TaggerNetwork, compact_bert_config
 from models.pretrain import pretrain_mlm
@@ -52,11 +54,13 @@ def default_threads() -> int:
 
 
 class SmartTagger(ClassifierMixin, BaseEstimator):
-    """Multi-label (or single-label) call tagger: compact BERT + wide n-gram part.
+    """Multi-label (or single-label) call tagger: compact BERT blended with linear n-gram parts.
 
     `fit(X, y)` takes documents (Document, text, or {"turns"/"text"} dicts) and tag lists.
     When every training item has exactly one tag the model is single-label (softmax, argmax);
     otherwise multi-label (sigmoid, per-tag thresholds calibrated on the validation split).
+    The parts (lemma n-grams, surface n-grams, encoder) are averaged with weights chosen on the
+    validation split, which is also where the linear parts' C and the thresholds are chosen.
     """
 
     def __init__(
@@ -70,14 +74,15 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         num_heads: int = 2,
         max_length: int = 256,
         wide_features: int = 2**18,
+        linear_c_grid: tuple[float, ...] = C_GRID,
         epochs: int = 12,
         batch_size: int = 32,
         learning_rate: float = 1e-3,
-        wide_learning_rate: float = 2e-2,
+        prosody_learning_rate: float = 2e-2,
         weight_decay: float = 0.01,
         dropout: float = 0.1,
         validation_share: float = 0.15,
-        patience: int = 3,
+        patience: int = 2,
         class_weight: str | None = "balanced",
         pretrain_epochs: int = 0,
         checkpoint_dir: str | None = None,
@@ -92,10 +97,11 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         self.num_heads = num_heads
         self.max_length = max_length
         self.wide_features = wide_features
+        self.linear_c_grid = linear_c_grid
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self.wide_learning_rate = wide_learning_rate
+        self.prosody_learning_rate = prosody_learning_rate
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.validation_share = validation_share
@@ -135,27 +141,71 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             )
         fit_idx, val_idx = self._split(targets)
         extra = [as_document(x) for x in (unlabelled or [])]
+        fit_docs, val_docs = [docs[i] for i in fit_idx], [docs[i] for i in val_idx]
+        val_parts = self._fit_linear(docs, targets, fit_idx, val_idx, progress)
 
-        self._build_inputs([docs[i] for i in fit_idx], extra)
-        if self.use_encoder and self.pretrain_epochs:
-            pretrain_mlm(
-                self.network_.encoder,
-                self.tokenizer_,
-                [docs[i] for i in fit_idx] + extra,
-                epochs=self.pretrain_epochs,
-                max_length=self.max_length_,
-                use_lemmas=self.use_lemmas_,
-                seed=self.random_state,
-                progress=progress,
-            )
-        self._train(docs, targets, fit_idx, val_idx, progress)
-        val_docs = [docs[i] for i in val_idx]
+        self._build_network(fit_docs, extra)
+        if self.network_ is not None:
+            if self.network_.encoder is not None and self.pretrain_epochs:
+                pretrain_mlm(
+                    self.network_.encoder,
+                    self.tokenizer_,
+                    fit_docs + extra,
+                    epochs=self.pretrain_epochs,
+                    max_length=self.max_length_,
+                    use_lemmas=self.use_lemmas_,
+                    seed=self.random_state,
+                    progress=progress,
+                )
+            self._train(docs, targets, fit_idx, val_idx, progress)
+            if len(val_idx):
+                val_parts.append(self._network_proba(val_docs))
+        n_parts = len(self.linear_) + (self.network_ is not None)
+        if not n_parts:
+            raise ValueError("SmartTag needs the encoder or the linear parts (use_wide)")
+        if len(val_idx):
+            self.weights_, _ = choose_weights(val_parts, targets[val_idx], self.single_label_)
+            blended = combine(val_parts, self.weights_)
+        else:
+            self.weights_ = np.full(n_parts, 1.0 / n_parts)
         if self.single_label_ or not len(val_idx):
             self.thresholds_ = np.full(len(self.classes_), 0.5, dtype=np.float32)
         else:
-            self.thresholds_ = calibrate(self.predict_proba(val_docs), targets[val_idx])
+            self.thresholds_ = calibrate(blended, targets[val_idx])
         self.metrics_ = {}
         return self
+
+    def _fit_linear(self, docs, targets, fit_idx, val_idx, progress) -> list[np.ndarray]:
+        """Fits the linear parts on every training row, C chosen on the validation split.
+
+        Returns their validation probabilities (from the fit-split models) for the blend.
+        """
+        self.linear_: list[LinearPart] = []
+        val_parts = []
+        if not self.use_wide:
+            return val_parts
+        for index, view in enumerate(VIEWS):
+            if progress:
+                progress("linear", index / len(VIEWS), f"{view} n-gram part: choosing C")
+            part = LinearPart(
+                view,
+                self.wide_features,
+                single_label=self.single_label_,
+                class_weight=self.class_weight,
+                c_grid=self.linear_c_grid,
+            )
+            if len(val_idx):
+                val_parts.append(
+                    part.tune(
+                        [docs[i] for i in fit_idx],
+                        targets[fit_idx],
+                        [docs[i] for i in val_idx],
+                        targets[val_idx],
+                    )
+                )
+            part.fit(docs, targets)
+            self.linear_.append(part)
+        return val_parts
 
     def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         everything = np.arange(len(targets))
@@ -170,10 +220,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         )
         return np.sort(fit_idx), np.sort(val_idx)
 
-    def _build_inputs(self, fit_docs: list[Document], extra: list[Document]) -> None:
-        self.wide_ = (
-            WideFeatures(self.wide_features).fit(fit_docs + extra) if self.use_wide else None
-        )
+    def _build_network(self, fit_docs: list[Document], extra: list[Document]) -> None:
         self.prosody_ = ProsodyScaler().fit(fit_docs)
         encoder = None
         self.tokenizer_ = None
@@ -197,13 +244,11 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                 )
                 encoder = BertModel(config)
         self.encoder_config_ = encoder.config.to_dict() if encoder is not None else None
-        self.network_ = TaggerNetwork(
-            encoder,
-            self.wide_.dim if self.wide_ else 0,
-            len(self.prosody_.names_),
-            len(self.classes_),
-            self.dropout,
-        )
+        self.network_ = None
+        if encoder is not None or self.prosody_.names_:
+            self.network_ = TaggerNetwork(
+                encoder, len(self.prosody_.names_), len(self.classes_), self.dropout
+            )
 
     def _loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if self.single_label_:
@@ -213,25 +258,16 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
 
     def _train(self, docs, targets, fit_idx, val_idx, progress: Progress | None) -> None:
         network = self.network_
-        optimizers = []
-        linear = ("wide_bias", "prosody_head.")
-        deep = [
-            p
-            for n, p in network.named_parameters()
-            if not n.startswith("wide.") and not n.startswith(linear)
-        ]
-        shallow = [p for n, p in network.named_parameters() if n.startswith(linear)]
+        # the direct intonation path is a small linear layer; it learns at its own, higher rate
+        direct = [p for n, p in network.named_parameters() if n.startswith("prosody_head.")]
+        deep = [p for n, p in network.named_parameters() if not n.startswith("prosody_head.")]
         groups = [
             {"params": deep, "lr": self.learning_rate},
-            {"params": shallow, "lr": self.wide_learning_rate},
+            {"params": direct, "lr": self.prosody_learning_rate},
         ]
-        groups = [g for g in groups if g["params"]]
-        optimizers.append(torch.optim.AdamW(groups, weight_decay=self.weight_decay))
-        if network.wide is not None:
-            optimizers.append(
-                torch.optim.SparseAdam(network.wide.parameters(), lr=self.wide_learning_rate)
-            )
-        wide_all = self.wide_.transform(docs) if self.wide_ else None
+        optimizer = torch.optim.AdamW(
+            [g for g in groups if g["params"]], weight_decay=self.weight_decay
+        )
         target_tensor = torch.from_numpy(targets)
         generator = torch.Generator().manual_seed(self.random_state)
         steps_per_epoch = math.ceil(len(fit_idx) / self.batch_size)
@@ -242,13 +278,11 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             order = fit_idx[torch.randperm(len(fit_idx), generator=generator).numpy()]
             for step, start in enumerate(range(0, len(order), self.batch_size)):
                 rows = order[start : start + self.batch_size]
-                logits = network(**self._inputs([docs[i] for i in rows], wide_all, rows))
+                logits = network(**self._inputs([docs[i] for i in rows]))
                 loss = self._loss(logits, target_tensor[rows])
-                for optimizer in optimizers:
-                    optimizer.zero_grad()
+                optimizer.zero_grad()
                 loss.backward()
-                for optimizer in optimizers:
-                    optimizer.step()
+                optimizer.step()
                 if progress:
                     done = (epoch + (step + 1) / steps_per_epoch) / self.epochs
                     progress(
@@ -256,7 +290,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                     )
             if not len(val_idx):
                 continue
-            val_loss = self._evaluate_loss(docs, target_tensor, val_idx, wide_all)
+            val_loss = self._evaluate_loss(docs, target_tensor, val_idx)
             self.history_.append({"epoch": epoch + 1, "val_loss": round(val_loss, 5)})
             if val_loss < best_loss - 1e-4:
                 best_loss, best_state, stale = val_loss, copy.deepcopy(network.state_dict()), 0
@@ -269,16 +303,16 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         network.eval()
 
     @torch.no_grad()
-    def _evaluate_loss(self, docs, target_tensor, rows, wide_all) -> float:
+    def _evaluate_loss(self, docs, target_tensor, rows) -> float:
         self.network_.eval()
         total = 0.0
         for start in range(0, len(rows), 64):
             chunk = rows[start : start + 64]
-            logits = self.network_(**self._inputs([docs[i] for i in chunk], wide_all, chunk))
+            logits = self.network_(**self._inputs([docs[i] for i in chunk]))
             total += self._loss(logits, target_tensor[chunk]).item() * len(chunk)
         return total / len(rows)
 
-    def _inputs(self, docs: list[Document], wide_all=None, rows=None) -> dict:
+    def _inputs(self, docs: list[Document]) -> dict:
         inputs: dict = {}
         if self.network_.encoder is not None:
             inputs.update(
@@ -286,27 +320,42 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                     self.tokenizer_, docs, self.max_length_, self.use_lemmas_, self.typed_
                 )
             )
-        if self.wide_ is not None:
-            matrix = wide_all[rows] if wide_all is not None else self.wide_.transform(docs)
-            inputs["wide"] = bag_inputs(matrix)
         if self.prosody_.names_:
             inputs["prosody"] = self.prosody_.transform(docs)
         return inputs
 
     # --------------------------------------------------------------- inference
     @torch.no_grad()
-    def predict_proba(self, X: Sequence, batch_size: int = 64) -> np.ndarray:
-        docs = [as_document(x) for x in X]
+    def _network_proba(self, docs: list[Document], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(docs), len(self.classes_)), dtype=np.float32)
-        present = [i for i, d in enumerate(docs) if not d.is_empty]
         # similar lengths in one batch keep padding small
-        present.sort(key=lambda i: sum(len(t) for _, t in docs[i].turns))
+        order = sorted(range(len(docs)), key=lambda i: sum(len(t) for _, t in docs[i].turns))
         self.network_.eval()
-        for start in range(0, len(present), batch_size):
-            rows = present[start : start + batch_size]
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
             logits = self.network_(**self._inputs([docs[i] for i in rows]))
             probs = torch.softmax(logits, 1) if self.single_label_ else torch.sigmoid(logits)
             out[rows] = probs.numpy()
+        return out
+
+    def predict_proba(self, X: Sequence, batch_size: int = 64) -> np.ndarray:
+        """The blended probabilities; an empty transcript gets a row of zeros (no tags)."""
+        docs = [as_document(x) for x in X]
+        out = np.zeros((len(docs), len(self.classes_)), dtype=np.float32)
+        present = [i for i, d in enumerate(docs) if not d.is_empty]
+        if not present:
+            return out
+        kept = [docs[i] for i in present]
+        models = [*self.linear_, *([self.network_] if self.network_ is not None else [])]
+        total = np.zeros((len(kept), len(self.classes_)), dtype=np.float64)
+        for model, weight in zip(models, self.weights_, strict=True):
+            if not weight:  # a part the blend gave no weight costs nothing at inference
+                continue
+            if model is self.network_:
+                total += weight * self._network_proba(kept, batch_size)
+            else:
+                total += weight * model.predict_proba(kept)
+        out[present] = total
         return out
 
     def decide(self, proba: np.ndarray) -> np.ndarray:

@@ -1,0 +1,81 @@
+"""Choosing how SmartTag's parts are combined, on the validation split only.
+
+The final probability is a weighted average of the parts' probabilities (the lemma and surface
+linear parts and the encoder). The weights are the point of a simplex grid with the best
+validation macro-F1; ties go to the lower log loss, so a flat optimum still picks a sensible mix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from models.thresholds import calibrate
+
+STEP = 0.1
+
+
+def _macro_f1(predicted: np.ndarray, truth: np.ndarray) -> float:
+    tp = (predicted & truth).sum(axis=0)
+    denominator = predicted.sum(axis=0) + truth.sum(axis=0)
+    f1 = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+    present = truth.sum(axis=0) > 0
+    return float(f1[present].mean()) if present.any() else 0.0
+
+
+def decide_single(proba: np.ndarray) -> np.ndarray:
+    out = np.zeros(proba.shape, dtype=bool)
+    out[np.arange(len(proba)), proba.argmax(axis=1)] = True
+    return out
+
+
+def val_score(proba: np.ndarray, truth: np.ndarray, single_label: bool) -> float:
+    """Validation macro-F1: argmax for single-label, calibrated thresholds otherwise."""
+    truth = truth.astype(bool)
+    if single_label:
+        return _macro_f1(decide_single(proba), truth)
+    return _macro_f1(proba >= calibrate(proba, truth), truth)
+
+
+def log_loss(proba: np.ndarray, truth: np.ndarray, single_label: bool) -> float:
+    p = np.clip(proba, 1e-7, 1 - 1e-7)
+    if single_label:
+        return float(-np.log(p[truth.astype(bool)]).mean())
+    return float(-(truth * np.log(p) + (1 - truth) * np.log(1 - p)).mean())
+
+
+def simplex(n_parts: int, step: float = STEP) -> list[np.ndarray]:
+    ticks = int(round(1 / step))
+    points = []
+    for combo in itertools.product(range(ticks + 1), repeat=n_parts):
+        if sum(combo) == ticks:
+            points.append(np.array(combo, dtype=np.float64) / ticks)
+    return points
+
+
+def combine(parts: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    total = np.zeros_like(parts[0], dtype=np.float64)
+    for weight, proba in zip(weights, parts, strict=True):
+        if weight:
+            total += weight * proba
+    return total.astype(np.float32)
+
+
+def choose_weights(
+    parts: Sequence[np.ndarray], truth: np.ndarray, single_label: bool, step: float = STEP
+) -> tuple[np.ndarray, float]:
+    """The blend weights with the best validation macro-F1, and that F1."""
+    if len(parts) == 1:
+        return np.ones(1), val_score(parts[0], truth, single_label)
+    best_key, best = None, None
+    for weights in simplex(len(parts), step):
+        blended = combine(parts, weights)
+        key = (
+            round(val_score(blended, truth, single_label), 6),
+            -log_loss(blended, truth, single_label),
+        )
+        if best_key is None or key > best_key:
+            best_key, best = key, weights
+    return best, best_key[0]

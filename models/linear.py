@@ -1,0 +1,185 @@
+"""The linear parts of SmartTag: L2 logistic regression over hashed TF-IDF n-grams.
+
+Two views of a call, each with its own model:
+- `lemma`: lemma 1-2-grams, the same lemmas prefixed by who said them (`c:ипотека`,
+  `e:ипотека`) and lemma character 2-5-grams, so any inflection and the speaker count;
+- `surface`: surface word 1-2-grams and character 2-5-grams, which keep what lemmatisation
+  throws away (the baseline's view).
+
+Hashing keeps the model directory free of pickles and vocabularies: only IDF weights and
+coefficients are learned. The regularisation strength C is chosen on the validation split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize as l2_normalize
+
+from models.blend import val_score
+from models.text import Document, normalize
+
+VIEWS = ("lemma", "surface")
+C_GRID = (1.0, 4.0, 16.0)
+
+
+def _lemma_words(doc: Document) -> list[str]:
+    features: list[str] = []
+    for speaker, tokens in doc.lemma_turns():
+        features.extend(tokens)
+        features.extend(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+        features.extend(f"{speaker[0]}:{t}" for t in tokens)
+    return features
+
+
+def _lemma_text(doc: Document) -> str:
+    return " ".join(t for _, tokens in doc.lemma_turns() for t in tokens)
+
+
+def _surface_text(doc: Document) -> str:
+    return normalize(doc.surface_text())
+
+
+def _hasher(n_features: int, **kwargs) -> HashingVectorizer:
+    return HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, **kwargs)
+
+
+def _vectorizers(view: str, n_features: int) -> list[HashingVectorizer]:
+    chars = {"analyzer": "char_wb", "ngram_range": (2, 5)}
+    if view == "lemma":
+        return [
+            _hasher(n_features, analyzer=_lemma_words),
+            _hasher(n_features, preprocessor=_lemma_text, **chars),
+        ]
+    if view == "surface":
+        return [
+            _hasher(n_features, preprocessor=_surface_text, ngram_range=(1, 2)),
+            _hasher(n_features, preprocessor=_surface_text, **chars),
+        ]
+    raise ValueError(f"unknown view {view!r}; expected one of {VIEWS}")
+
+
+class HashedTfidf:
+    """Sublinear TF-IDF over hashed n-gram blocks, each block L2-normalised."""
+
+    def __init__(self, view: str, n_features: int):
+        self.view = view
+        self.n_features = n_features
+        self.idf_: np.ndarray | None = None
+
+    def _counts(self, docs: Sequence[Document]) -> sp.csr_matrix:
+        blocks = [v.transform(docs) for v in _vectorizers(self.view, self.n_features)]
+        return sp.hstack(blocks).tocsr().astype(np.float32)
+
+    def fit(self, docs: Sequence[Document]) -> HashedTfidf:
+        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(self._counts(docs)).idf_
+        self.idf_ = self.idf_.astype(np.float32)
+        return self
+
+    def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
+        counts = self._counts(docs)
+        counts.data = 1.0 + np.log(counts.data)
+        weighted = (counts @ sp.diags(self.idf_)).tocsr()
+        n = self.n_features
+        blocks = [weighted[:, i * n : (i + 1) * n] for i in range(weighted.shape[1] // n)]
+        return sp.hstack([l2_normalize(b) for b in blocks], format="csr")
+
+
+class LinearPart:
+    """One-vs-rest L2 logistic regression over one view; probabilities like scikit-learn's OvR."""
+
+    def __init__(
+        self,
+        view: str,
+        n_features: int,
+        *,
+        single_label: bool,
+        class_weight: str | None = "balanced",
+        c_grid: Sequence[float] = C_GRID,
+    ):
+        self.view = view
+        self.single_label = single_label
+        self.class_weight = class_weight
+        self.c_grid = tuple(c_grid)
+        self.features = HashedTfidf(view, n_features)
+        self.C_: float | None = None
+        self.coef_: np.ndarray | None = None
+        self.intercept_: np.ndarray | None = None
+
+    def tune(self, fit_docs, fit_y: np.ndarray, val_docs, val_y: np.ndarray) -> np.ndarray:
+        """Chooses C on the validation rows; returns their probabilities under that C."""
+        self.features.fit(fit_docs)
+        X_fit, X_val = self.features.transform(fit_docs), self.features.transform(val_docs)
+        best = None
+        for C in self.c_grid:
+            self._fit_matrix(X_fit, fit_y, C)
+            proba = self._proba(X_val)
+            quality = val_score(proba, val_y, self.single_label)
+            if best is None or quality > best[0] + 1e-9:
+                best = (quality, C, proba)
+        self.C_ = best[1]
+        return best[2]
+
+    def fit(self, docs, y: np.ndarray) -> LinearPart:
+        """Fits on all given rows with the chosen C (the grid's middle when none was tuned)."""
+        self.features.fit(docs)
+        C = self.C_ if self.C_ is not None else self.c_grid[len(self.c_grid) // 2]
+        self._fit_matrix(self.features.transform(docs), y, C)
+        self.C_ = C
+        return self
+
+    def _fit_matrix(self, X: sp.csr_matrix, y: np.ndarray, C: float) -> None:
+        n_labels = y.shape[1]
+        self.coef_ = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(n_labels, dtype=np.float32)
+        for column in range(n_labels):
+            target = y[:, column].astype(int)
+            positives = int(target.sum())
+            if positives in (0, len(target)):  # a constant column: its prior, no weights
+                share = (positives + 0.5) / (len(target) + 1.0)
+                self.intercept_[column] = np.log(share / (1 - share))
+                continue
+            model = LogisticRegression(
+                C=C, class_weight=self.class_weight, solver="liblinear", max_iter=2000
+            ).fit(X, target)
+            self.coef_[column] = model.coef_[0]
+            self.intercept_[column] = model.intercept_[0]
+
+    def _proba(self, X: sp.csr_matrix) -> np.ndarray:
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        proba = 1.0 / (1.0 + np.exp(-scores))
+        if self.single_label:
+            proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
+        return proba.astype(np.float32)
+
+    def predict_proba(self, docs: Sequence[Document]) -> np.ndarray:
+        return self._proba(self.features.transform(docs))
+
+    # --------------------------------------------------------------- storage
+    def tensors(self, prefix: str) -> dict[str, np.ndarray]:
+        """Only the hashed columns with any weight are stored, which keeps the file small."""
+        used = np.flatnonzero(np.any(self.coef_ != 0, axis=0)).astype(np.int64)
+        return {
+            f"{prefix}.idf": self.features.idf_,
+            f"{prefix}.columns": used,
+            f"{prefix}.coef": np.ascontiguousarray(self.coef_[:, used]),
+            f"{prefix}.intercept": self.intercept_,
+        }
+
+    def state(self) -> dict:
+        return {"view": self.view, "n_features": self.features.n_features, "C": self.C_}
+
+    @classmethod
+    def restore(cls, state: dict, tensors: dict, prefix: str, single_label: bool) -> LinearPart:
+        part = cls(state["view"], state["n_features"], single_label=single_label)
+        part.C_ = state["C"]
+        part.features.idf_ = np.asarray(tensors[f"{prefix}.idf"], dtype=np.float32)
+        intercept = np.asarray(tensors[f"{prefix}.intercept"], dtype=np.float32)
+        part.coef_ = np.zeros((len(intercept), len(part.features.idf_)), dtype=np.float32)
+        part.coef_[:, np.asarray(tensors[f"{prefix}.columns"])] = tensors[f"{prefix}.coef"]
+        part.intercept_ = intercept
+        return part

@@ -2,13 +2,16 @@
 
 Builds a warehouse of 1,000,000 communications over 180 days (20,000 with ``--quick``) and a
 daily end-to-end report per campaign, starts the API with uvicorn on loopback, and drives it
-with an open-loop load generator on aiohttp (requests leave on a fixed schedule, latency counts from the
-scheduled moment, so a slow server cannot hide its queue). The caller is an agency user who may
-see half the campaigns, so every query carries the rights filter.
+with a lean open-loop load generator (raw keep-alive HTTP/1.1 on asyncio): requests leave on a
+fixed schedule and latency counts from the scheduled moment, so a slow server cannot hide its
+queue. The requests vary (dates over the whole history, types, campaigns, tags, spam, report
+ranges and pages), so hardly any two are alike. The caller is an agency user who may see half
+the campaigns, so every query carries the rights filter.
 
 Figures: achieved throughput, p50 and p99 latency at each offered rate (200 requests/s by
-default; ``--rates 50,100,200`` runs several against the same server), and errors. The baseline is the same two queries run directly in DuckDB over the same
-files, without the API, in the same run.
+default; ``--rates 50,100,200`` runs several against the same server), errors, the load
+generator's own CPU per request and the load average. The baseline is the newest page and the
+monthly report run directly in DuckDB over the same files, without the API, in the same run.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
 import duckdb
 import httpx
 import numpy as np
@@ -215,42 +217,176 @@ def request_mix(days: int) -> list[tuple[str, dict]]:
     ]
 
 
-async def _load(port: int, token: str, mix, rate: float, seconds: float) -> dict:
-    """Open loop: request i leaves at start + i / rate whatever happened to the others."""
-    headers = {"Authorization": f"Bearer {token}"}
+def varied_requests(days: int, count: int, seed: int = 3) -> list[tuple[str, list]]:
+    """``count`` requests of the cabinet's kinds with varying parameters: dates anywhere in
+    the history, types, campaigns (seen and not), tags, spam, and report ranges and pages,
+    three lists to one report. Few repeat, so no answer could be reused."""
+    rng = np.random.default_rng(seed)
+    last = FIRST_DAY + dt.timedelta(days=days - 1)
+    out: list[tuple[str, list]] = []
+    for _ in range(count):
+        if rng.random() < 0.25:
+            end = last - dt.timedelta(days=int(rng.integers(0, days)))
+            span = int(rng.choice([1, 7, 30]))
+            params = [
+                ("date_from", str(end - dt.timedelta(days=span - 1))),
+                ("date_till", str(end)),
+                ("limit", int(rng.choice([100, 500]))),
+                ("offset", int(rng.choice([0, 0, 100]))),
+            ]
+            if rng.random() < 0.3:
+                params.append(("campaign_id", int(rng.integers(1, CAMPAIGNS + 1))))
+            out.append(("/api/v1/reports/end-to-end", params))
+            continue
+        params = [("limit", int(rng.choice([20, 50, 100])))]
+        kind = rng.random()
+        if kind < 0.3:
+            day = last - dt.timedelta(days=int(rng.integers(0, days)))
+            hour = int(rng.integers(9, 21))
+            params.append(("date_till", f"{day}T{hour:02d}:{int(rng.integers(0, 60)):02d}:00"))
+            if rng.random() < 0.5:
+                params.append(("date_from", f"{day - dt.timedelta(days=6)}T00:00:00"))
+        elif kind < 0.5:
+            params.append(
+                ("communication_type", str(rng.choice(["call", "chat", "offline_message"])))
+            )
+        elif kind < 0.7:
+            for campaign in rng.choice(CAMPAIGNS, int(rng.integers(1, 4)), replace=False):
+                params.append(("campaign_id", int(campaign) + 1))
+        elif kind < 0.85:
+            params.append(("tag", str(rng.choice(["Ипотека", "Цена"]))))
+        else:
+            params.append(("is_spam", str(rng.choice(["true", "false"]))))
+        out.append(("/api/v1/communications", params))
+    return out
+
+
+def _request_bytes(path: str, params, token: str, port: int) -> bytes:
+    from urllib.parse import urlencode
+
+    query = urlencode(params)
+    return (
+        f"GET {path}?{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+    ).encode()
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection reading responses framed by Content-Length."""
+
+    def __init__(self):
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future | None = None
+        self.closed = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data: bytes):
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0 or self.waiter is None:
+            return
+        head = bytes(self.buffer[:end]).lower()
+        marker = head.find(b"content-length:")
+        if marker < 0:
+            self._finish(exception=ConnectionError("response without Content-Length"))
+            return
+        line_end = head.find(b"\r\n", marker)
+        length = int(head[marker + 15 : line_end if line_end > 0 else len(head)])
+        if len(self.buffer) < end + 4 + length:
+            return
+        del self.buffer[: end + 4 + length]
+        self._finish(status=int(head[9:12]))
+
+    def _finish(self, status: int | None = None, exception: Exception | None = None):
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            if exception is not None:
+                waiter.set_exception(exception)
+            else:
+                waiter.set_result(status)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self._finish(exception=ConnectionError("connection closed"))
+
+
+async def _open_loop(port: int, requests: list[tuple[str, bytes]], rate: float, seconds: float):
+    """Request i leaves at start + i / rate whatever happened to the others (open loop, so a
+    slow server cannot hide its queue: latency counts from the scheduled moment). Keep-alive
+    connections are reused when idle and opened when all are busy."""
+    loop = asyncio.get_running_loop()
+    idle: list[_Connection] = []
     latencies: dict[str, list[float]] = {"communications": [], "end-to-end": []}
     errors = 0
-    connector = aiohttp.TCPConnector(limit=512)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(
-        base_url=f"http://127.0.0.1:{port}", headers=headers, connector=connector, timeout=timeout
-    ) as client:
+    opened = 0
 
-        async def one(i: int, due: float) -> None:
-            nonlocal errors
-            path, params = mix[i % len(mix)]
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                async with client.get(path, params=params) as response:
-                    await response.read()
-                    ok = response.status == 200
-            except (aiohttp.ClientError, TimeoutError):
-                ok = False
-            elapsed = time.perf_counter() - due
-            if not ok:
-                errors += 1
-                return
-            kind = "end-to-end" if "reports" in path else "communications"
-            latencies[kind].append(elapsed * 1000)
+    async def one(kind: str, payload: bytes, due: float) -> None:
+        nonlocal errors, opened
+        try:
+            connection = None
+            while idle and connection is None:
+                candidate = idle.pop()
+                connection = None if candidate.closed else candidate
+            if connection is None:
+                _, connection = await loop.create_connection(_Connection, "127.0.0.1", port)
+                opened += 1
+            connection.waiter = loop.create_future()
+            connection.transport.write(payload)
+            status = await asyncio.wait_for(connection.waiter, 60)
+            idle.append(connection)
+            ok = status == 200
+        except (OSError, ConnectionError, TimeoutError):
+            ok = False
+        if not ok:
+            errors += 1
+            return
+        latencies[kind].append((time.perf_counter() - due) * 1000)
 
-        total = int(rate * seconds)
-        started = time.perf_counter()
-        await asyncio.gather(*(one(i, started + i / rate) for i in range(total)))
-        wall = time.perf_counter() - started
+    total = int(rate * seconds)
+    tasks = []
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    for i in range(total):
+        due = started + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        kind, payload = requests[i % len(requests)]
+        tasks.append(asyncio.ensure_future(one(kind, payload, due)))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - started
+    generator_cpu = time.process_time() - cpu_before
+    for connection in idle:
+        connection.transport.close()
     done = sum(len(v) for v in latencies.values())
-    return {"throughput_rps": done / wall, "errors": errors, "latencies": latencies, "sent": total}
+    return {
+        "load_average": os.getloadavg()[0],
+        "throughput_rps": done / wall,
+        "errors": errors,
+        "latencies": latencies,
+        "sent": total,
+        "connections": opened,
+        "generator_cpu_ms_per_request": generator_cpu / max(total, 1) * 1000,
+    }
+
+
+def run_load(port: int, token: str, mix, rate: float, seconds: float) -> dict:
+    requests = [
+        (
+            "end-to-end" if "reports" in path else "communications",
+            _request_bytes(path, params, token, port),
+        )
+        for path, params in mix
+    ]
+    try:
+        import uvloop
+
+        return uvloop.run(_open_loop(port, requests, rate, seconds))
+    except ImportError:
+        return asyncio.run(_open_loop(port, requests, rate, seconds))
 
 
 def server_cpu_per_request(server: subprocess.Popen, port: int, token: str, mix, n: int) -> dict:
@@ -314,6 +450,30 @@ def baseline(home: Path, days: int, repeats: int) -> dict:
     return out
 
 
+def decode_costs(home: Path, days: int) -> dict:
+    """What a worker pays once per day and file version: decoding the newest day for the list
+    (with its tags) and a month of the report, measured here without the API."""
+    from data.warehouse import Warehouse
+    from serving.queries import columnar, communication_days
+    from serving.queries.communications import LIST_COLUMNS
+    from serving.queries.reports import BY_CAMPAIGN
+
+    warehouse = Warehouse(home / "warehouse")
+    last = FIRST_DAY + dt.timedelta(days=days - 1)
+    columnar.cache().clear()
+    started = time.perf_counter()
+    communication_days.day_block(warehouse, last, LIST_COLUMNS)
+    list_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    for back in range(30):
+        columnar.day_block(
+            warehouse, "report_end_to_end", last - dt.timedelta(days=back), BY_CAMPAIGN
+        )
+    report_ms = (time.perf_counter() - started) * 1000 / 30
+    columnar.cache().clear()
+    return {"list": list_ms, "report": report_ms}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -338,21 +498,43 @@ def main(argv: list[str] | None = None) -> dict:
     )
     token = prepare_store(home)
     base = baseline(home, days, repeats=20 if args.quick else 50)
+    decode_ms = decode_costs(home, days)
     port = _free_port()
     server = start_server(home, port, args.workers)
     results = {}
+    measured = varied_requests(days, int(max(rates) * seconds))
+    distinct = len({(path, str(params)) for path, params in measured})
     try:
-        mix = request_mix(days)
-        asyncio.run(_load(port, token, mix, rate=min(rates[0], 20.0), seconds=1.0))  # warm-up
+        # every worker decodes the days it is asked for once; a mix of other requests first
+        warm = time.perf_counter()
+        warm_up = run_load(
+            port, token, varied_requests(days, 600, seed=99), 40.0, 3.0 if args.quick else 15.0
+        )
+        warm_seconds = time.perf_counter() - warm
         for offered in rates:
-            results[offered] = asyncio.run(_load(port, token, mix, rate=offered, seconds=seconds))
+            results[offered] = run_load(port, token, measured, rate=offered, seconds=seconds)
             time.sleep(2.0)  # let a queue from an overload drain before the next rate
+        mix = request_mix(days)
         cpu_ms = server_cpu_per_request(server, port, token, mix, n=10 if args.quick else 30)
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-    figures = {"communications": n, "workers": args.workers, "runs": []}
+    print(
+        f"warm-up: {warm_up['sent']} varied requests in {warm_seconds:.1f} s, "
+        f"{warm_up['errors']} errors; measured runs: {distinct} distinct requests of "
+        f"{len(measured)}, no response cache (every answer computed from the decoded days)"
+    )
+    print(
+        f"decoding one day in a worker (first request touching it): list {decode_ms['list']:.1f} "
+        f"ms, report {decode_ms['report']:.1f} ms"
+    )
+    figures = {
+        "communications": n,
+        "workers": args.workers,
+        "distinct_requests": distinct,
+        "decode_day_ms": {k: round(v, 1) for k, v in decode_ms.items()},
+        "runs": [],
+    }
     for kind in ("communications", "end-to-end"):
         key = kind.replace("-", "_")
         figures[f"{key}_server_cpu_ms"] = round(cpu_ms[kind], 1)
@@ -363,10 +545,16 @@ def main(argv: list[str] | None = None) -> dict:
             "offered_rps": offered,
             "throughput_rps": round(result["throughput_rps"], 1),
             "errors": result["errors"],
+            "connections": result["connections"],
+            "generator_cpu_ms": round(result["generator_cpu_ms_per_request"], 2),
+            "load_average_1min": result["load_average"],
         }
         print(
             f"offered {offered:.0f} req/s for {seconds:.0f} s, {args.workers} workers: "
-            f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}"
+            f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}, "
+            f"{result['connections']} connections, load generator "
+            f"{result['generator_cpu_ms_per_request']:.2f} ms CPU per request, "
+            f"load average {result['load_average']:.2f}"
         )
         for kind, values in result["latencies"].items():
             p50, p99 = _percentiles(values)

@@ -1,4 +1,7 @@
-"""Dependencies shared by the routes, as Annotated aliases."""
+"""Dependencies shared by the routes, as Annotated aliases.
+
+The ones that only read the app's state are coroutines: FastAPI runs a plain function
+dependency in a worker thread, which costs more than the lookup itself."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from serving.queries.tag_events import TagEventCache
 from serving.schemas.common import MAX_ID
 
 
-def get_store(request: Request) -> ConfigStore:
+async def get_store(request: Request) -> ConfigStore:
     return request.app.state.store
 
 
@@ -33,15 +36,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_warehouse(request: Request) -> Warehouse:
+async def get_warehouse(request: Request) -> Warehouse:
     return request.app.state.warehouse
 
 
-def get_api_settings(request: Request) -> ApiSettings:
+async def get_api_settings(request: Request) -> ApiSettings:
     return request.app.state.api_settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -56,11 +59,11 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     return user
 
 
-def get_tag_events(request: Request) -> TagEventCache:
+async def get_tag_events(request: Request) -> TagEventCache:
     return request.app.state.tag_events
 
 
-def get_rights(request: Request) -> EffectiveRights:
+async def get_rights(request: Request) -> EffectiveRights:
     rights = getattr(request.state, "rights", None)
     if rights is None:
         raise Forbidden("this route is not behind the rights guard")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -108,36 +109,41 @@ def authenticate(session: Session, credentials: HTTPAuthorizationCredentials | N
     return user
 
 
-def _caller(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> tuple[int, EffectiveRights]:
-    """(user id, effective rights) of the token: from the per-token cache while no access data
-    changed since, else from the config store."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthenticated("a bearer API token is required")
+def _from_store(request: Request, credentials: HTTPAuthorizationCredentials):
     cache = request.app.state.rights_cache
-    token_hash = accounts.hash_token(credentials.credentials)
-    entry = cache.get(token_hash)
-    if entry is not None:
-        return entry.user_id, entry.rights
     version = cache.version()
     with request.app.state.store.session() as session:
         user = authenticate(session, credentials)
         rights = accounts.effective_rights(session, user)
         user_id = user.id
-    cache.put(token_hash, version, user_id, rights)
+    cache.put(accounts.hash_token(credentials.credentials), version, user_id, rights)
     return user_id, rights
 
 
-def enforce_rights(
+async def _caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[int, EffectiveRights]:
+    """(user id, effective rights) of the token: from the per-token cache while no access data
+    changed since, else from the config store (in a worker thread)."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("a bearer API token is required")
+    entry = request.app.state.rights_cache.get(accounts.hash_token(credentials.credentials))
+    if entry is not None:
+        return entry.user_id, entry.rights
+    return await run_in_threadpool(_from_store, request, credentials)
+
+
+async def enforce_rights(
     request: Request,
     warehouse: WarehouseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
+    # A coroutine: the common case (rights cached, no object to look up) is a few dictionary
+    # reads, cheaper than a hop to a worker thread; the store and the warehouse are read in one.
     declared = _declared(request)
     if any(need["scope"] == PUBLIC for need in declared):
         return
-    user_id, rights = _caller(request, credentials)
+    user_id, rights = await _caller(request, credentials)
     request.state.user_id, request.state.rights = user_id, rights
     for need in declared:
         scope = need["scope"]
@@ -148,7 +154,7 @@ def enforce_rights(
             communication_id = str(request.path_params.get(need["param"] or "communication_id"))
             if not communications.ID_PATTERN.fullmatch(communication_id):
                 continue  # the route's own validation answers 422
-            located = communications.locate(warehouse, communication_id)
+            located = await run_in_threadpool(communications.locate, warehouse, communication_id)
             if located is None or not rights.sees(*located):
                 raise NotFound(f"communication {communication_id} does not exist")
             continue

@@ -133,22 +133,36 @@ class BlockCache:
 # -- visibility ----------------------------------------------------------------------------
 
 
+DENSE_IDS = 1 << 20
+
+
 @dataclass(frozen=True)
 class _Lookup:
+    """Whether each id may be seen: a flag per id up to ``DENSE_IDS`` (one index operation),
+    a sorted search above that."""
+
     keys: np.ndarray
     flags: np.ndarray
     default: bool
+    dense: np.ndarray | None
 
     @classmethod
     def of(cls, explicit: Mapping[int, Perm], default: Perm) -> _Lookup:
         keys = np.fromiter((int(k) for k in explicit), dtype=np.int64, count=len(explicit))
         flags = np.fromiter((p.view for p in explicit.values()), dtype=bool, count=len(explicit))
         order = np.argsort(keys, kind="stable")
-        return cls(keys[order], flags[order], bool(default.view))
+        keys, flags = keys[order], flags[order]
+        dense = None
+        if not len(keys) or (keys[0] >= 0 and keys[-1] < DENSE_IDS):
+            dense = np.full(int(keys[-1]) + 2 if len(keys) else 1, bool(default.view))
+            dense[keys] = flags
+        return cls(keys, flags, bool(default.view), dense)
 
     def allowed(self, ids: np.ndarray) -> np.ndarray:
-        if not len(self.keys):
-            return np.full(len(ids), self.default)
+        if self.dense is not None:
+            # ids past the last explicit one (and negative ones) land on the default slot
+            last = len(self.dense) - 1
+            return self.dense[np.where((ids >= 0) & (ids < last), ids, last)]
         position = np.minimum(np.searchsorted(self.keys, ids), len(self.keys) - 1)
         found = self.keys[position] == ids
         return np.where(found, self.flags[position], self.default)

@@ -19,10 +19,21 @@ HOLDERS = [
 ]
 
 
-@pytest.mark.parametrize("holder", HOLDERS)
+BIG = 5_000_000_000  # past the dense lookup: the sorted search decides
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        *HOLDERS,
+        RightsSetData(campaigns={BIG: VIEW, 2: Perm()}, sites={BIG + 1: VIEW}),
+        RightsSetData(campaigns={BIG: Perm()}, new_campaigns=VIEW, sites={10: Perm()}),
+    ],
+)
 def test_mask_visibility_matches_python(holder):
     rights = EffectiveRights.combine([holder])
-    grid = [(s, c) for s in (None, 10, 11, 12) for c in (None, 1, 2, 3)]
+    sites, campaigns = (None, 10, 11, 12, BIG + 1), (None, 1, 2, 3, BIG, BIG + 7)
+    grid = [(s, c) for s in sites for c in campaigns]
     sites = columnar.decode(pa.chunked_array([[s for s, _ in grid]], pa.int64()))
     campaigns = columnar.decode(pa.chunked_array([[c for _, c in grid]], pa.int64()))
     mask = columnar.visible_mask(rights, len(grid), sites, campaigns)

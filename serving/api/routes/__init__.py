@@ -20,6 +20,7 @@ RESOURCES = (
     "antispam",
     "communications",
     "reports",
+    "notifications",
 )
 
 

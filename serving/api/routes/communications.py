@@ -77,32 +77,29 @@ def _filter(
 class Filters:
     """The list's query parameters, shared by the page and the CSV export."""
 
-    def __init__(
-        self,
-        date_from: dt.datetime | None = Query(None, description="From this time on (inclusive)."),
-        date_till: dt.datetime | None = Query(None, description="Up to this time (inclusive)."),
-        communication_type: list[Literal["call", "chat", "offline_message"]] = Query([]),
-        site_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
-        campaign_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
-        tag: list[Annotated[str, Field(max_length=200)]] = Query([], max_length=50),
-        is_spam: bool | None = Query(None, description="Only spam, or only not spam."),
-        q: str | None = Query(
-            None,
-            min_length=1,
-            max_length=200,
-            description="Words in the transcript or the chat; any inflected form, ё = е.",
-        ),
-    ):
-        self.values = (
-            date_from,
-            date_till,
-            list(communication_type),
-            site_id,
-            campaign_id,
-            tag,
-            is_spam,
-            q,
-        )
+    def __init__(self, *values):
+        self.values = values
+
+
+async def list_filters(
+    date_from: dt.datetime | None = Query(None, description="From this time on (inclusive)."),
+    date_till: dt.datetime | None = Query(None, description="Up to this time (inclusive)."),
+    communication_type: list[Literal["call", "chat", "offline_message"]] = Query([]),
+    site_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
+    campaign_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
+    tag: list[Annotated[str, Field(max_length=200)]] = Query([], max_length=50),
+    is_spam: bool | None = Query(None, description="Only spam, or only not spam."),
+    q: str | None = Query(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words in the transcript or the chat; any inflected form, ё = е.",
+    ),
+) -> Filters:
+    # a coroutine, so that FastAPI does not hand it to a worker thread
+    return Filters(
+        date_from, date_till, list(communication_type), site_id, campaign_id, tag, is_spam, q
+    )
 
 
 def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
@@ -138,7 +135,7 @@ def list_communications(
     rights: RightsDep,
     settings: ApiSettingsDep,
     tag_events: TagEventsDep,
-    filters: Annotated[Filters, Depends()],
+    filters: Annotated[Filters, Depends(list_filters)],
     limit: int | None = Query(None, ge=1, le=10_000),
     cursor: str | None = Query(None, max_length=500),
 ):
@@ -168,7 +165,7 @@ def export_communications(
     warehouse: WarehouseDep,
     rights: RightsDep,
     tag_events: TagEventsDep,
-    filters: Annotated[Filters, Depends()],
+    filters: Annotated[Filters, Depends(list_filters)],
 ):
     """Every communication the filters and the caller's rights allow, as CSV."""
     flt = _filter(tag_events, *filters.values)

@@ -259,8 +259,10 @@ RIGHTS = {
 }
 
 
-def build(root: Path) -> World:
-    settings = Settings(home=root, config_url=f"sqlite:///{root / 'config.sqlite3'}")
+def build(root: Path, config_url: str | None = None) -> World:
+    """The two agencies' account under ``root``, its config store in SQLite there unless
+    ``config_url`` names another (PostgreSQL)."""
+    settings = Settings(home=root, config_url=config_url or f"sqlite:///{root / 'config.sqlite3'}")
     store = ConfigStore(settings.database_url)
     _seed_store(store)
     comms = _communications()

@@ -105,21 +105,35 @@ def train_with_gates(
     return result
 
 
+PERFECT = 1.0
+
+
+def beats(new: float, reference: float) -> bool:
+    """Strictly better, or level with a reference that is already perfect.
+
+    A perfect held-out score cannot be exceeded; refusing a tie there would keep an account on
+    its old model for ever although nothing regressed. Below perfect a tie is refused: the
+    simpler model would do as well.
+    """
+    return new > reference or (reference >= PERFECT and new >= PERFECT)
+
+
 def promotion_decision(report: dict) -> tuple[bool, str]:
     """A new model is promoted only when it beats the baseline and the active model."""
     new = report["smarttag"]["macro_f1"]
     base = report["baseline"]["macro_f1"]
-    if not new > base:
+    if not beats(new, base):
         return False, f"SmartTag macro-F1 {new:.4f} does not beat the baseline's {base:.4f}"
     active = report.get("active")
-    if active is not None and not new > active["macro_f1"]:
+    if active is not None and not beats(new, active["macro_f1"]):
         return False, (
             f"SmartTag macro-F1 {new:.4f} does not beat the active model's {active['macro_f1']:.4f}"
         )
+    verb = "beats" if new > base else "equals the perfect"
     against = f"baseline {base:.4f}"
     if active is not None:
         against += f", active model {active['macro_f1']:.4f}"
-    return True, f"SmartTag macro-F1 {new:.4f} beats {against} on {report['n_test']} held-out calls"
+    return True, f"SmartTag macro-F1 {new:.4f} {verb} {against} on {report['n_test']} held-out calls"
 
 
 def summary_lines(report: dict) -> list[str]:

@@ -60,3 +60,12 @@ def test_promotion_needs_to_beat_baseline_and_active():
     passed, reason = promotion_decision(_report(0.8, 0.7, active=0.85))
     assert not passed and "active" in reason
     assert promotion_decision(_report(0.9, 0.7, active=0.85))[0]
+
+
+def test_a_perfect_baseline_is_matched_not_beaten():
+    passed, reason = promotion_decision(_report(1.0, 1.0))
+    assert passed and "equals the perfect baseline" in reason
+    assert not promotion_decision(_report(0.98, 1.0))[0]
+    assert not promotion_decision(_report(0.9, 0.9))[0]  # below perfect a tie is refused
+    assert promotion_decision(_report(1.0, 1.0, active=1.0))[0]
+    assert not promotion_decision(_report(0.95, 0.9, active=1.0))[0]

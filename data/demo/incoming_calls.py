@@ -3,7 +3,10 @@ callers (delivery services, banks' call centres), robocallers and bursty spam ca
 
 One day at a time, vectorised with numpy, straight to Hive-partitioned Parquet
 (``<out_dir>/date=YYYY-MM-DD/part.parquet``, the warehouse layout), so 100M calls stream
-through a bounded amount of memory. The ground truth (number, kind) is written beside the data.
+through a bounded amount of memory. The callers are drawn once from the seed; each day then has
+a random stream of its own (spawned from the seed), so days can be written by several processes
+and the log is the same whatever their number. The ground truth (number, kind) is written
+beside the data.
 
 A small share of rows is deliberately untidy, as real logs are: numbers written as
 ``+7 (916) 123-45-67``, ``8 916 123 45 67`` and so on, plus a few unparseable numbers, missing
@@ -13,6 +16,8 @@ durations and calls dated in the future, so that validation and quarantine have 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 KINDS = ("ordinary", "legit_high_volume", "robocaller", "bursty")
@@ -103,14 +109,16 @@ def generate_incoming_calls(
     *,
     truth_path: Path | None = None,
     platform_accounts: int = 500,
+    workers: int = 1,
 ) -> IncomingCallsTruth:
     """Writes one Parquet partition per day from ``start`` to ``end`` (inclusive) and the ground
     truth CSV (default ``<out_dir>/../ground_truth/spam_numbers.csv``).
 
     ``calls_per_day`` is the average volume; every planted kind keeps a minimum number of
     callers, so a small log runs somewhat denser. The log is platform-wide: besides
-    ``accounts`` it holds calls to other accounts of the platform (ids above the largest given one) up to ``platform_accounts`` in all, since a
-    spammer shows itself by calling many of them.
+    ``accounts`` it holds calls to other accounts of the platform (ids above the largest given
+    one) up to ``platform_accounts`` in all, since a spammer shows itself by calling many of
+    them. ``workers`` processes write the days; the files do not depend on it.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -124,22 +132,67 @@ def generate_incoming_calls(
     others = max(0, platform_accounts - len(account_ids))
     account_ids = np.concatenate([account_ids, account_ids.max() + 1 + np.arange(others)])
     population = _make_population(rng, days, calls_per_day, len(account_ids))
-    virtual_numbers = _virtual_numbers(rng, len(account_ids))
+    plan = _DayPlan(
+        population, _virtual_numbers(rng, len(account_ids)), account_ids, calls_per_day, out_dir
+    )
+    day_seeds = np.random.SeedSequence(seed).spawn(days)
+    tasks = [(i, start + dt.timedelta(days=i), day_seeds[i]) for i in range(days)]
 
     truth = IncomingCallsTruth(path=truth_path, numbers=_truth_frame(population.numbers))
     truth.planted_bad = {"unparseable_number": 0, "missing_duration": 0, "future": 0}
-    for index in range(days):
-        day = start + dt.timedelta(days=index)
-        frame = _day_calls(rng, population, index, day, calls_per_day, account_ids)
-        table = _to_arrow(rng, frame, virtual_numbers, day, truth.planted_bad)
-        target = out_dir / f"date={day.isoformat()}" / "part.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, target, compression="zstd")
-        truth.rows += table.num_rows
+    if workers > 1 and days > 1:
+        # Spawned, not forked: the caller may hold threads (DuckDB, BLAS) that fork would copy.
+        with ProcessPoolExecutor(
+            min(workers, days),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(plan,),
+        ) as pool:
+            written = list(pool.map(_write_day_in_worker, tasks))
+    else:
+        written = [_write_day(plan, *task) for task in tasks]
+    for rows, bad in written:
+        truth.rows += rows
+        for reason, n in bad.items():
+            truth.planted_bad[reason] += n
     truth.days = days
     truth_path.parent.mkdir(parents=True, exist_ok=True)
-    truth.numbers.to_csv(truth_path, index=False)
+    _write_truth(population.numbers, truth_path)
     return truth
+
+
+@dataclass
+class _DayPlan:
+    """Everything a day needs besides its own random stream."""
+
+    population: _Population
+    virtual_numbers: _Ragged
+    account_ids: np.ndarray
+    calls_per_day: int
+    out_dir: Path
+
+
+def _write_day(plan: _DayPlan, index: int, day: dt.date, seed) -> tuple[int, dict[str, int]]:
+    rng = np.random.default_rng(seed)
+    bad = {"unparseable_number": 0, "missing_duration": 0, "future": 0}
+    frame = _day_calls(rng, plan.population, index, day, plan.calls_per_day, plan.account_ids)
+    table = _to_arrow(rng, frame, plan.virtual_numbers, day, bad)
+    target = plan.out_dir / f"date={day.isoformat()}" / "part.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, target, compression="zstd")
+    return table.num_rows, bad
+
+
+_WORKER_PLAN: _DayPlan | None = None
+
+
+def _init_worker(plan: _DayPlan) -> None:
+    global _WORKER_PLAN
+    _WORKER_PLAN = plan
+
+
+def _write_day_in_worker(task) -> tuple[int, dict[str, int]]:
+    return _write_day(_WORKER_PLAN, *task)
 
 
 # -- population -------------------------------------------------------------------------------
@@ -213,11 +266,14 @@ def _unique_mobile_numbers(rng, n: int) -> np.ndarray:
 
 
 def _distinct(rng, n: int, span: int) -> np.ndarray:
-    found = np.empty(0, dtype=np.int64)
-    while len(found) < n:
-        draw = rng.integers(0, span, int((n - len(found)) * 1.1) + 16)
-        found = np.unique(np.concatenate([found, draw]))
-    return rng.permutation(found)[:n]
+    """n distinct integers in [0, span), in random order: the running sum of geometric gaps
+    (mean a little under span / n) is strictly increasing, so no draw repeats."""
+    if n > span:
+        raise ValueError(f"cannot draw {n} distinct values below {span}")
+    while True:
+        values = np.cumsum(rng.geometric(min(1.0, 1.05 * n / span), n)) - 1
+        if n == 0 or values[-1] < span:
+            return rng.permutation(values)
 
 
 def _virtual_numbers(rng, n_accounts: int) -> _Ragged:
@@ -228,11 +284,30 @@ def _virtual_numbers(rng, n_accounts: int) -> _Ragged:
 
 
 def _truth_frame(numbers: dict[str, np.ndarray]) -> pd.DataFrame:
-    frames = [
-        pd.DataFrame({"number": values.astype(str), "kind": kind})
-        for kind, values in numbers.items()
-    ]
-    return pd.concat(frames, ignore_index=True)
+    table = _truth_table(numbers)
+    return pd.DataFrame(
+        {
+            "number": pd.arrays.ArrowStringArray(table["number"].combine_chunks()),
+            "kind": table["kind"].to_pandas().astype(object),
+        }
+    )
+
+
+def _truth_table(numbers: dict[str, np.ndarray]) -> pa.Table:
+    values = np.concatenate([numbers[kind] for kind in KINDS])
+    codes = np.repeat(np.arange(len(KINDS), dtype=np.int8), [len(numbers[k]) for k in KINDS])
+    return pa.table(
+        {
+            "number": pc.cast(pa.array(values, pa.int64()), pa.string()),
+            "kind": pa.DictionaryArray.from_arrays(codes, pa.array(KINDS)),
+        }
+    )
+
+
+def _write_truth(numbers: dict[str, np.ndarray], path: Path) -> None:
+    table = _truth_table(numbers)
+    table = table.set_column(1, "kind", pc.cast(table["kind"], pa.string()))
+    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="none"))
 
 
 # -- one day ----------------------------------------------------------------------------------
@@ -271,7 +346,9 @@ def _people_seconds(rng, n: int, hours: np.ndarray = _PEOPLE_HOURS) -> np.ndarra
 def _ordinary_day(rng, pop: _Population, calls_per_day: int, weekday: bool):
     spam_and_hv = sum(_SHARE.values())
     n = rng.poisson(calls_per_day * (1 - spam_and_hv) * (1.0 if weekday else 0.6))
-    who = np.searchsorted(pop.ordinary_weights, rng.random(n))
+    # Sorted draws make the lookup walk the table in order (ten times faster at 20M callers);
+    # the calls are put in time order afterwards, so the sort leaves no trace.
+    who = np.searchsorted(pop.ordinary_weights, np.sort(rng.random(n)))
     who = np.minimum(who, len(pop.ordinary_home) - 1)
     account = np.where(
         rng.random(n) < 0.85, pop.ordinary_home[who], rng.integers(0, pop.n_accounts, n)

@@ -51,6 +51,32 @@ def test_same_seed_same_log_other_seed_other_log(tmp_path):
     assert a.numbers.equals(b.numbers)
 
 
+def test_several_processes_write_the_same_log_as_one(tmp_path):
+    one = _generate(tmp_path / "one", seed=4)
+    two = _generate(tmp_path / "two", seed=4, workers=2)
+    assert one.rows == two.rows and one.planted_bad == two.planted_bad
+    for day in range(10):
+        part = f"date={START + dt.timedelta(days=day)}/part.parquet"
+        first = pq.read_table(tmp_path / "one" / "incoming_calls" / part)
+        assert first.equals(pq.read_table(tmp_path / "two" / "incoming_calls" / part))
+    assert (tmp_path / "one" / "ground_truth" / "spam_numbers.csv").read_bytes() == (
+        tmp_path / "two" / "ground_truth" / "spam_numbers.csv"
+    ).read_bytes()
+
+
+def test_calls_are_in_time_order_and_days_differ(tmp_path):
+    _generate(tmp_path)
+    first = pq.read_table(tmp_path / "incoming_calls" / f"date={START}" / "part.parquet")
+    second = pq.read_table(
+        tmp_path / "incoming_calls" / f"date={START + dt.timedelta(days=1)}" / "part.parquet"
+    )
+    times = first["start_time"].to_numpy()
+    on_the_day = times < pd.Timestamp(START + dt.timedelta(days=1)).to_datetime64()
+    assert (pd.Series(times[on_the_day]).diff().dropna() >= pd.Timedelta(0)).all()
+    # Each day has its own random stream: the same callers, not the same calls.
+    assert first["total_duration"].to_pylist()[:50] != second["total_duration"].to_pylist()[:50]
+
+
 def test_the_platform_reaches_beyond_the_given_accounts(tmp_path):
     _generate(tmp_path, platform_accounts=50)
     accounts = duckdb.sql(

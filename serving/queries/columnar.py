@@ -89,44 +89,89 @@ def read_day(path: os.PathLike | str, columns: tuple[str, ...] | None, sort) -> 
     return table.sort_by(keys) if keys and table.num_rows else table
 
 
+def footer(path: os.PathLike | str) -> bytes | None:
+    """A Parquet file's footer (its schema, row groups, offsets and column statistics): a
+    cheap fingerprint of its content when its identity looks unchanged."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(-8, os.SEEK_END)
+            tail = handle.read(8)
+            length = int.from_bytes(tail[:4], "little")
+            handle.seek(-8 - length, os.SEEK_END)
+            return handle.read(length)
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class _Entry:
+    stamps: tuple
+    footers: tuple
+    checked: float
+    block: Any
+
+
 class BlockCache:
-    """(table directory, day, kind) → an immutable block built from that day's files."""
+    """(table directory, day, kind) → an immutable block built from that day's files.
+
+    An entry serves while its files' identities are unchanged. After ``MAX_AGE_SECONDS`` it
+    is checked more closely: the files' footers are compared with the ones it was built from,
+    and only a difference decodes the day again (two rewrites within one tick of the file
+    system's clock, of equal size, could reuse an inode and look unchanged)."""
 
     def __init__(self, row_budget: int = ROW_BUDGET):
         self.row_budget = row_budget
-        self._blocks: OrderedDict[tuple, tuple[tuple, float, Any]] = OrderedDict()
+        self._blocks: OrderedDict[tuple, _Entry] = OrderedDict()
         self._rows = 0
         self._lock = threading.Lock()
-        self._load_lock = threading.Lock()
+        self._key_locks: dict[tuple, threading.Lock] = {}
 
-    def get(self, key: tuple, stamps: tuple, build: Callable[[], Any]) -> Any:
-        """The block for ``key`` built from files whose identities are ``stamps``."""
-        now = time.monotonic()
+    def _fresh(self, key: tuple, stamps: tuple, paths: tuple) -> Any:
+        entry = self._blocks.get(key)
+        if entry is None or entry.stamps != stamps:
+            return None
+        if time.monotonic() - entry.checked >= MAX_AGE_SECONDS:
+            if tuple(footer(p) for p in paths) != entry.footers:
+                return None
+            entry.checked = time.monotonic()
         with self._lock:
-            cached = self._blocks.get(key)
-            if cached is not None and cached[0] == stamps and now - cached[1] < MAX_AGE_SECONDS:
+            if key in self._blocks:
                 self._blocks.move_to_end(key)
-                return cached[2]
-        with self._load_lock:  # one decode at a time: a burst must not decode a day twice
-            with self._lock:
-                cached = self._blocks.get(key)
-                if cached is not None and cached[0] == stamps and cached[1] >= now:
-                    return cached[2]
+        return entry.block
+
+    def get(self, key: tuple, paths: tuple, build: Callable[[], Any]) -> Any:
+        """The block for ``key`` built from ``paths`` (files after the first may be missing),
+        or None when the first file does not exist."""
+        stamps = tuple(file_stamp(p) for p in paths)
+        if stamps[0] is None:
+            return None
+        block = self._fresh(key, stamps, paths)
+        if block is not None:
+            return block
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one decode per day at a time; other days decode side by side
+            block = self._fresh(key, stamps, paths)
+            if block is not None:
+                return block
+            footers = tuple(footer(p) for p in paths)
             block = build()
             with self._lock:
                 previous = self._blocks.pop(key, None)
                 if previous is not None:
-                    self._rows -= previous[2].rows
-                self._blocks[key] = (stamps, time.monotonic(), block)
+                    self._rows -= previous.block.rows
+                self._blocks[key] = _Entry(stamps, footers, time.monotonic(), block)
                 self._rows += block.rows
                 while self._rows > self.row_budget and len(self._blocks) > 1:
-                    _, (_, _, evicted) = self._blocks.popitem(last=False)
-                    self._rows -= evicted.rows
+                    evicted_key, evicted = self._blocks.popitem(last=False)
+                    self._rows -= evicted.block.rows
+                    self._key_locks.pop(evicted_key, None)
         return block
 
     def clear(self) -> None:
         with self._lock:
             self._blocks.clear()
+            self._key_locks.clear()
             self._rows = 0
 
 
@@ -236,8 +281,5 @@ def day_block(
 ) -> TableDay | None:
     """A day of ``table`` decoded (sorted by ``sort``), or None when its file is missing."""
     path = warehouse.partition_path(table, day)
-    stamp = file_stamp(path)
-    if stamp is None:
-        return None
     key = (str(warehouse.table_dir(table)), day, "table", tuple(sort or ()))
-    return _cache.get(key, (stamp,), lambda: table_day(read_day(path, None, sort), day))
+    return _cache.get(key, (path,), lambda: table_day(read_day(path, None, sort), day))

@@ -57,7 +57,7 @@ def _build(paths, columns: tuple[str, ...], day: dt.date) -> CommunicationsDay:
     table = read_day(paths[0], columns, NEWEST_FIRST)
     decoded = {name: decode(table.column(name)) for name in table.column_names}
     assignments: dict[str, list[dict[str, Any]]] = {}
-    if paths[1] is not None:
+    if file_stamp(paths[1]) is not None:
         for row in read_day(paths[1], TAG_COLUMNS, None).to_pylist():
             assignments.setdefault(row["communication_id"], []).append(row)
     return CommunicationsDay(day, table.num_rows, decoded, assignments)
@@ -69,12 +69,9 @@ def day_block(
     """The decoded day, or None when its communications file is gone."""
     path = warehouse.partition_path("communications", day)
     tags = warehouse.partition_path("tag_assignments", day)
-    stamps = (file_stamp(path), file_stamp(tags))
-    if stamps[0] is None:
-        return None
     key = (str(warehouse.table_dir("communications")), day, "list", columns)
-    paths = (path, tags if stamps[1] is not None else None)
-    return cache().get(key, stamps, lambda: _build(paths, columns, day))
+    # a day without tags yet has no tags file: its appearing changes the stamps too
+    return cache().get(key, (path, tags), lambda: _build((path, tags), columns, day))
 
 
 def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:

@@ -3,7 +3,9 @@
 Two industries (real estate and auto). Each tag has many templates per role; slots are filled
 with lemmas inflected by pymorphy3, so keywords appear in many grammatical forms. Dialogues carry
 zero, one or two tags; distractor turns mention a topic the client turns down («ипотека нам не
-нужна»), so keyword rules are not trivially perfect. A tag means the client's need was discussed.
+нужна»), and upsells have the employee explain an option the client never asks about, so keyword
+rules are not trivially perfect and who spoke matters. Call transcripts carry recognition errors
+(dropped, cut and merged words, reduced vowels). A tag means the client's need was discussed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ INTERRUPTION_SHARE = 0.3
 CLIENT_FILLER_SHARE = 0.3
 EMPLOYEE_FILLER_SHARE = 0.08
 YO_FOLD_SHARE = 0.5
+UPSELL_SHARE = 0.3
+# A call transcript's word error rate is drawn per call, as recognition quality varies by line
+ASR_ERROR_RATE = (0.0, 0.06)
 CALL_WORDS = (150, 400)
 
 
@@ -118,6 +123,7 @@ class _Writer:
         self.segments: list[tuple[str, str]] = []
         self.used: set[str] = set()
         self.word_total = 0
+        self.asr_rate = rng.uniform(*ASR_ERROR_RATE) if style == "call" else 0.0
 
     def pick(self, templates: tuple[str, ...]) -> str:
         """A template not used yet in this dialogue, when one is left."""
@@ -133,7 +139,8 @@ class _Writer:
         text = tpl.render(_compiled(self.pick(templates)), self.ctx)
         if prefix:
             text = f"{prefix} {text if prefix[-1] in '.!?' else _lower_first(text)}"
-        return self._with_filler(speaker, text)
+        text = self._with_filler(speaker, text)
+        return _misrecognize(text, self.asr_rate, self.rng) if self.asr_rate else text
 
     def say(self, speaker: str, templates: tuple[str, ...], prefix: str = "") -> None:
         text = self.line(speaker, templates, prefix)
@@ -213,6 +220,57 @@ def _distractor(writer: _Writer, tags: tuple[str, ...]) -> None:
         writer.say("client", topic.decline)
 
 
+def _upsell(writer: _Writer, tags: tuple[str, ...]) -> None:
+    """The employee explains an option the client did not ask about; the client lets it pass."""
+    candidates = [
+        tag
+        for tag in writer.lexicon.tags
+        if tag not in tags and tag not in RARE_TAGS[writer.lexicon.name]
+    ]
+    topic = writer.lexicon.tags[writer.rng.choice(candidates)]
+    writer.say("employee", topic.answer, prefix=writer.rng.choice(common.UPSELL_LEAD))
+    writer.say("client", common.CLIENT_ACK)
+
+
+def _plain(words: list[str], index: int) -> bool:
+    return index < len(words) and words[index].rstrip(",.!?:;").isalpha()
+
+
+_VOWEL_REDUCTION = {"о": "а", "е": "и", "я": "е"}
+
+
+def _misrecognize(text: str, rate: float, rng: random.Random) -> str:
+    """Recognition errors: a word dropped, cut short, merged with the next, or a reduced vowel.
+
+    Only plain Cyrillic words change; names of models and quoted titles stay as written.
+    """
+    words = text.split(" ")
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        core = word.strip(",.!?:;«»")
+        if core.isalpha() and core.lower() == core and rng.random() < rate:
+            draw = rng.random()
+            if draw < 0.35 and len(words) > 3:
+                index += 1
+                continue
+            if draw < 0.6 and len(core) > 5:
+                word = word.replace(core, core[: -rng.randint(1, 2)])
+            elif draw < 0.75 and word == core and _plain(words, index + 1):
+                word = word + words[index + 1]
+                index += 1
+            else:
+                vowels = [i for i, c in enumerate(core) if c in _VOWEL_REDUCTION]
+                if vowels:
+                    at = rng.choice(vowels)
+                    core_new = core[:at] + _VOWEL_REDUCTION[core[at]] + core[at + 1 :]
+                    word = word.replace(core, core_new)
+        out.append(word)
+        index += 1
+    return " ".join(out) if out else text
+
+
 def _build_call(writer: _Writer) -> Dialogue:
     lexicon, rng = writer.lexicon, writer.rng
     tags = _pick_tags(writer)
@@ -229,6 +287,8 @@ def _build_call(writer: _Writer) -> Dialogue:
         for _ in range(rng.randint(3, 5) if len(topics) == 1 else rng.randint(2, 3)):
             _exchange(writer, topic)
         writer.say("employee", topic.answer)
+    if rng.random() < UPSELL_SHARE:
+        _upsell(writer, tags)
     if rng.random() < DISTRACTOR_SHARE["call"]:
         _distractor(writer, tags)
     if rng.random() < INTERRUPTION_SHARE:
@@ -335,6 +395,7 @@ def all_templates(industry: str) -> list[str]:
         *common.CLIENT_GREETING,
         *common.EMPLOYEE_HELLO,
         *common.TRANSITION,
+        *common.CLIENT_ACK,
         *common.CLIENT_CLOSING,
         *common.EMPLOYEE_BYE,
         *common.CHAT_OPERATOR_HELLO,

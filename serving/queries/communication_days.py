@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from serving.queries.communications import CommunicationFilter, Cursor
 
 TAG_COLUMNS = ("communication_id", "tag", "source", "source_ref")
+SPAM_TAG = "Спам"
 NEWEST_FIRST = [("date_time", "descending"), ("communication_id", "descending")]
 
 
@@ -113,8 +114,6 @@ def _mask(
                 any_tag |= np.isin(block.ids, set_ids)
         mask &= any_tag
     if flt.is_spam is not None:
-        from serving.queries.communications import SPAM_TAG
-
         spam = block.tag_mask(SPAM_TAG)
         mask &= spam if flt.is_spam else ~spam
     if cursor is not None:

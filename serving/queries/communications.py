@@ -43,7 +43,7 @@ LIST_COLUMNS = (
     "contact_phone_number",
     "virtual_phone_number",
 )
-SPAM_TAG = "Спам"
+SPAM_TAG = communication_days.SPAM_TAG
 ID_REGEX = r"^(call|chat|offline_message):[0-9]{1,19}$"
 ID_PATTERN = re.compile(ID_REGEX)
 

@@ -203,3 +203,38 @@ def test_template_language():
         tpl.compile_template("а)")
     with pytest.raises(tpl.TemplateError, match="cannot inflect"):
         tpl.inflect_phrase("быстро", frozenset({"gent"}))
+
+
+def test_employee_mentions_options_the_client_never_asked_about():
+    from data.demo.lexicon.common import UPSELL_LEAD
+
+    upsold = [
+        d
+        for d in calls("real_estate")
+        if any(
+            t.speaker == "employee" and any(lead in t.text for lead in UPSELL_LEAD) for t in d.turns
+        )
+    ]
+    assert 0.2 <= len(upsold) / len(calls("real_estate")) <= 0.4
+    # mortgage explained by the employee in a call that is not about a mortgage
+    mortgage_words = ("ипотек", "первоначальный взнос", "банк")
+    assert any(
+        "Ипотека" not in d.tags
+        and any(
+            t.speaker == "employee" and any(w in t.text.lower() for w in mortgage_words)
+            for t in d.turns
+        )
+        for d in upsold
+    )
+
+
+def test_recognition_errors_change_plain_words_only():
+    import random
+
+    from data.demo.dialogues import _misrecognize
+
+    text = "Хотим посмотреть двухкомнатную квартиру в «ЖК Солнечный» на Kia Rio, пожалуйста."
+    assert _misrecognize(text, 0.0, random.Random(1)) == text
+    noisy = _misrecognize(text, 1.0, random.Random(1))
+    assert noisy != text and "  " not in noisy
+    assert "«ЖК Солнечный»" in noisy and "Kia Rio," in noisy

@@ -520,6 +520,8 @@ def main(argv: list[str] | None = None) -> dict:
             time.sleep(2.0)  # let a queue from an overload drain before the next rate
         mix = request_mix(days)
         cpu_ms = server_cpu_per_request(server, port, token, mix, n=10 if args.quick else 30)
+        workers = psutil.Process(server.pid).children(recursive=True)
+        worker_rss_mb = max(w.memory_info().rss for w in workers) / 2**20 if workers else 0.0
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -530,13 +532,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(
         f"decoding one day in a worker (first request touching it): list {decode_ms['list']:.1f} "
-        f"ms, report {decode_ms['report']:.1f} ms"
+        f"ms, report {decode_ms['report']:.1f} ms; largest worker after the runs: "
+        f"{worker_rss_mb:.0f} MB resident"
     )
     figures = {
         "communications": n,
         "workers": args.workers,
         "distinct_requests": distinct,
         "decode_day_ms": {k: round(v, 1) for k, v in decode_ms.items()},
+        "worker_rss_mb": round(worker_rss_mb),
         "runs": [],
     }
     for kind in ("communications", "end-to-end"):

@@ -113,3 +113,25 @@ def test_missing_checkpoint_names_model_and_setting(tmp_path):
 def test_needs_a_tag():
     with pytest.raises(ValueError, match="at least one tag"):
         SmartTagger(**TINY).fit([Document.from_text("привет")], [[]])
+
+
+def test_blend_is_chosen_on_validation_and_survives_saving(tmp_path):
+    from models.blend import choose_weights
+
+    train = calls(200, seed=4)
+    model = SmartTagger(**{**TINY, "use_encoder": False}, linear_c_grid=(0.5, 8.0)).fit(
+        [e.document for e in train], [e.tags for e in train]
+    )
+    assert model.network_ is None and [p.view for p in model.linear_] == ["lemma", "surface"]
+    assert all(p.C_ in (0.5, 8.0) for p in model.linear_)
+    assert model.weights_.sum() == pytest.approx(1.0) and (model.weights_ >= 0).all()
+    docs = [e.document for e in calls(30, seed=5)]
+    loaded = SmartTagger.load(model.save(tmp_path / "m"))
+    assert np.allclose(loaded.predict_proba(docs), model.predict_proba(docs), atol=1e-6)
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["blend_weights"]
+
+    # a part that is right on validation gets the weight; one that is wrong gets none
+    truth = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
+    right, wrong = truth * 0.8 + 0.1, (1 - truth) * 0.8 + 0.1
+    weights, f1 = choose_weights([wrong, right], truth, single_label=True)
+    assert list(weights) == [0.0, 1.0] and f1 == 1.0

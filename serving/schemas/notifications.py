@@ -27,6 +27,7 @@ MAX_RECIPIENTS = 5  # the cabinet's limit per channel
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
 TEMPLATE_TAG = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|%[A-Za-z_][A-Za-z0-9_]*%")
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL.pattern)]
+Phone = Annotated[str, Field(pattern=r"^7[0-9]{10}$", examples=["79161234567"])]
 
 
 def _json_template_error(template: str) -> str | None:
@@ -42,6 +43,12 @@ class EmailChannel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     recipients: list[Email] = Field(min_length=1, max_length=MAX_RECIPIENTS)
     template: str | None = Field(None, max_length=10_000, description="Text with {{parameters}}.")
+
+
+class SmsChannel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipients: list[Phone] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+    template: str | None = Field(None, max_length=1_000, description="Text with {{parameters}}.")
 
 
 class HttpChannel(BaseModel):
@@ -89,6 +96,7 @@ class NotificationBody(BaseModel):
         "setting notifies.",
     )
     email: EmailChannel | None = None
+    sms: SmsChannel | None = None
     http: HttpChannel | None = None
 
     @field_validator("site_ids", "campaign_ids")
@@ -98,8 +106,8 @@ class NotificationBody(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_channel(self) -> NotificationBody:
-        if self.email is None and self.http is None:
-            raise ValueError("choose at least one channel: email or http")
+        if self.email is None and self.sms is None and self.http is None:
+            raise ValueError("choose at least one channel: email, sms or http")
         return self
 
 

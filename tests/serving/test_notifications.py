@@ -152,6 +152,8 @@ def test_tags_match_regardless_of_case_and_yo(mutable_client, users):
     "change",
     [
         {"email": None, "http": None},
+        {"sms": {"recipients": ["89161234567"]}},
+        {"sms": {"recipients": [f"7916123456{i}" for i in range(6)]}},
         {"email": {"recipients": [f"m{i}@agency.ru" for i in range(6)]}},
         {"email": {"recipients": ["not an address"]}},
         {"http": {"url": "ftp://crm.agency.ru", "method": "POST"}},
@@ -166,6 +168,15 @@ def test_invalid_rules_are_refused_with_a_reason(mutable_client, users, change):
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_sms_alone_is_a_channel(mutable_client, users):
+    body = _rule(email=None, http=None, sms={"recipients": ["79161234567", "79031234567"]})
+    response = mutable_client.post(
+        "/api/v1/notifications", json=body, headers=auth(users, "notifier_a")
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["sms"]["recipients"] == ["79161234567", "79031234567"]
 
 
 def test_a_get_webhook_may_use_a_query_string(mutable_client, users):

@@ -75,10 +75,21 @@ def decode(array: pa.ChunkedArray) -> Column:
     if pa.types.is_floating(kind):
         return Column(array.cast(pa.float64()).to_numpy(zero_copy_only=False), nulls)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return Column(array.to_numpy(zero_copy_only=False), None)
+        return Column(_strings(array), None)
     values = np.empty(len(array), dtype=object)
     values[:] = array.to_pylist()
     return Column(values, None)
+
+
+def _strings(array: pa.ChunkedArray) -> np.ndarray:
+    """Python strings, one object per distinct value when values repeat (types, numbers,
+    tags): a decoded day then costs a pointer per row for them instead of a string."""
+    encoded = pc.dictionary_encode(array.combine_chunks())
+    if len(encoded.dictionary) * 4 > len(encoded):
+        return array.to_numpy(zero_copy_only=False)
+    words = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    words[:-1] = encoded.dictionary.to_pylist()  # the last one stands for null
+    return words[pc.fill_null(encoded.indices, len(words) - 1).to_numpy()]
 
 
 def read_day(path: os.PathLike | str, columns: tuple[str, ...] | None, sort) -> pa.Table:

@@ -59,8 +59,12 @@ def _build(paths, columns: tuple[str, ...], day: dt.date) -> CommunicationsDay:
     decoded = {name: decode(table.column(name)) for name in table.column_names}
     assignments: dict[str, list[dict[str, Any]]] = {}
     if file_stamp(paths[1]) is not None:
-        for row in read_day(paths[1], TAG_COLUMNS, None).to_pylist():
-            assignments.setdefault(row["communication_id"], []).append(row)
+        tags = read_day(paths[1], TAG_COLUMNS, None)
+        names = tags.column_names
+        values = [decode(tags.column(name)).take(np.arange(tags.num_rows)) for name in names]
+        for row in zip(*values, strict=True):
+            record = dict(zip(names, row, strict=True))
+            assignments.setdefault(record["communication_id"], []).append(record)
     return CommunicationsDay(day, table.num_rows, decoded, assignments)
 
 

@@ -155,7 +155,7 @@ class BlockCache:
 
     def get(self, key: tuple, paths: tuple, build: Callable[[], Any]) -> Any:
         """The block for ``key`` built from ``paths`` (files after the first may be missing),
-        or None when the first file does not exist."""
+        or None when the first file does not exist or cannot be read."""
         stamps = tuple(file_stamp(p) for p in paths)
         if stamps[0] is None:
             return None
@@ -169,7 +169,10 @@ class BlockCache:
             if block is not None:
                 return block
             footers = tuple(footer(p) for p in paths)
-            block = build()
+            try:
+                block = build()
+            except (OSError, pa.ArrowException):
+                return None  # replaced or removed meanwhile, or unreadable: the caller asks DuckDB
             with self._lock:
                 previous = self._blocks.pop(key, None)
                 if previous is not None:

@@ -157,3 +157,14 @@ def test_tags_written_after_the_day_are_seen(tmp_path):
     block = communication_days.day_block(warehouse, day, LIST_COLUMNS)
     assert [a["tag"] for a in block.assignments["call:1"]] == ["Цена"]
     assert block.tag_mask("Цена").tolist() == [True]
+
+
+def test_an_unreadable_day_is_left_to_duckdb(tmp_path):
+    from data.warehouse import Warehouse
+
+    warehouse = Warehouse(tmp_path / "warehouse")
+    day = dt.date(2026, 3, 1)
+    path = warehouse.partition_path("report_x", day)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not parquet at all")
+    assert columnar.day_block(warehouse, "report_x", day) is None

@@ -274,10 +274,13 @@ def smarttag_demo(
     which e-mails a local SMTP server; the promoted model is switched on over the API. Another
     account gets a preset, which tags without training."""
     from fastapi.testclient import TestClient
+    from transformers.utils import logging as transformers_logging
 
     from models.workflow import ground_truth_labels
     from serving.main import create_app
 
+    transformers_logging.disable_progress_bar()  # weight save/load bars would flood the summary
+    started = time.perf_counter()
     training = {**SMARTTAG_DEMO_TRAINING, **(training or {})}
     preset = {**SMARTTAG_DEMO_PRESET, **(preset or {})}
     settings = get_settings()
@@ -324,6 +327,9 @@ def smarttag_demo(
     if preset_account is not None:
         model = {k: v for k, v in training.items() if k not in GATE_AND_LABEL_OPTIONS}
         _apply_demo_preset(preset["name"], preset["calls"], preset_account, summary, model)
+    summary.notes.append(
+        f"SmartTag: the demo's training and preset took {time.perf_counter() - started:.0f} s"
+    )
     return {"request": status, "mail": saved, "job_ok": outcome, "preset_account": preset_account}
 
 

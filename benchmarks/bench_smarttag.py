@@ -69,6 +69,17 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
+def _blend(model) -> dict:
+    """The blend chosen on validation: each part's weight, and the linear parts' C."""
+    parts = {
+        p.view: {"weight": float(w), "C": p.C_}
+        for p, w in zip(model.linear_, model.weights_, strict=False)
+    }
+    if model.network_ is not None:
+        parts["encoder"] = {"weight": float(model.weights_[-1])}
+    return parts
+
+
 def _sentirueval(size: dict) -> dict:
     train = read_sentirueval(SENTIRUEVAL / "train.csv")[: size["senti_train"]]
     test = read_sentirueval(SENTIRUEVAL / "test_gold.csv")[: size["senti_test"]]
@@ -76,6 +87,7 @@ def _sentirueval(size: dict) -> dict:
     return {
         "sentirueval_smarttag_macro_f1": result.report["smarttag"]["macro_f1"],
         "sentirueval_baseline_macro_f1": result.report["baseline"]["macro_f1"],
+        "sentirueval_blend_weights": _blend(result.model),
         "sentirueval_n_train": len(train),
         "sentirueval_n_test": len(test),
     }
@@ -93,6 +105,7 @@ def _demo(size: dict) -> tuple[dict, object, object, list]:
     figures = {
         "demo_smarttag_macro_f1": result.report["smarttag"]["macro_f1"],
         "demo_baseline_macro_f1": result.report["baseline"]["macro_f1"],
+        "demo_blend_weights": _blend(result.model),
         "demo_n_train": len(train),
         "demo_n_test": len(test),
         # fit_and_score also trains the baseline; subtract it to get SmartTag alone
@@ -160,6 +173,8 @@ def main(argv: list[str] | None = None) -> dict:
     for title, ours, base in rows:
         print(f"{title}: SmartTag {figures[ours]}  (baseline: {figures[base]})")
     print(f"peak memory: {figures['peak_memory_mb']} MB")
+    print(f"blend (SentiRuEval): {figures['sentirueval_blend_weights']}")
+    print(f"blend (demo): {figures['demo_blend_weights']}")
     return figures
 
 

@@ -134,4 +134,7 @@ def test_blend_is_chosen_on_validation_and_survives_saving(tmp_path):
     truth = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
     right, wrong = truth * 0.8 + 0.1, (1 - truth) * 0.8 + 0.1
     weights, f1 = choose_weights([wrong, right], truth, single_label=True)
-    assert list(weights) == [0.0, 1.0] and f1 == 1.0
+    assert weights[1] > weights[0] and f1 == 1.0
+    # parts that are equally right on validation are mixed evenly
+    weights, _ = choose_weights([right, right * 0.9 + 0.05], truth, single_label=True)
+    assert list(weights) == [0.5, 0.5]

@@ -6,8 +6,13 @@ Two views of a call, each with its own model:
 - `surface`: surface word 1-2-grams and character 2-5-grams, which keep what lemmatisation
   throws away (the baseline's view).
 
-Hashing keeps the model directory free of pickles and vocabularies: only IDF weights and
-coefficients are learned. The regularisation strength C is chosen on the validation split.
+Both views can also carry the pretrained word vectors of `models.word_vectors` (mean and maximum
+over the call's words), which bring what a few thousand labelled calls cannot teach: words never
+seen in training that mean the same as words that were.
+
+Hashing keeps the model directory free of pickles and vocabularies: only IDF weights, the vector
+block's standardisation and coefficients are learned. The regularisation strength C is chosen on
+the validation split.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from models.blend import val_score
 from models.text import Document, normalize
+from models.word_vectors import VECTORS_NAME, VectorBlock, load_vectors
 
 VIEWS = ("lemma", "surface")
 C_GRID = (1.0, 4.0, 16.0)
@@ -64,12 +70,20 @@ def _vectorizers(view: str, n_features: int) -> list[HashingVectorizer]:
 
 
 class HashedTfidf:
-    """Sublinear TF-IDF over hashed n-gram blocks, each block L2-normalised."""
+    """Sublinear TF-IDF over hashed n-gram blocks, each block L2-normalised, then the optional
+    word-vector block."""
 
-    def __init__(self, view: str, n_features: int):
+    def __init__(self, view: str, n_features: int, word_vectors: bool = False):
         self.view = view
         self.n_features = n_features
+        self.word_vectors = word_vectors
         self.idf_: np.ndarray | None = None
+        self.vectors_: VectorBlock | None = None
+
+    @property
+    def n_columns(self) -> int:
+        dense = 0 if self.vectors_ is None else len(self.vectors_.mean_)
+        return len(self.idf_) + dense
 
     def _counts(self, docs: Sequence[Document]) -> sp.csr_matrix:
         blocks = [v.transform(docs) for v in _vectorizers(self.view, self.n_features)]
@@ -78,6 +92,7 @@ class HashedTfidf:
     def fit(self, docs: Sequence[Document]) -> HashedTfidf:
         self.idf_ = TfidfTransformer(sublinear_tf=True).fit(self._counts(docs)).idf_
         self.idf_ = self.idf_.astype(np.float32)
+        self.vectors_ = VectorBlock().fit(docs, load_vectors()) if self.word_vectors else None
         return self
 
     def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
@@ -85,8 +100,12 @@ class HashedTfidf:
         counts.data = 1.0 + np.log(counts.data)
         weighted = (counts @ sp.diags(self.idf_)).tocsr()
         n = self.n_features
-        blocks = [weighted[:, i * n : (i + 1) * n] for i in range(weighted.shape[1] // n)]
-        return sp.hstack([l2_normalize(b) for b in blocks], format="csr")
+        blocks = [
+            l2_normalize(weighted[:, i * n : (i + 1) * n]) for i in range(weighted.shape[1] // n)
+        ]
+        if self.vectors_ is not None:
+            blocks.append(sp.csr_matrix(self.vectors_.transform(docs, load_vectors())))
+        return sp.hstack(blocks, format="csr")
 
 
 class LinearPart:
@@ -100,12 +119,13 @@ class LinearPart:
         single_label: bool,
         class_weight: str | None = "balanced",
         c_grid: Sequence[float] = C_GRID,
+        word_vectors: bool = False,
     ):
         self.view = view
         self.single_label = single_label
         self.class_weight = class_weight
         self.c_grid = tuple(c_grid)
-        self.features = HashedTfidf(view, n_features)
+        self.features = HashedTfidf(view, n_features, word_vectors)
         self.C_: float | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
@@ -163,23 +183,45 @@ class LinearPart:
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
         """Only the hashed columns with any weight are stored, which keeps the file small."""
         used = np.flatnonzero(np.any(self.coef_ != 0, axis=0)).astype(np.int64)
-        return {
+        tensors = {
             f"{prefix}.idf": self.features.idf_,
             f"{prefix}.columns": used,
             f"{prefix}.coef": np.ascontiguousarray(self.coef_[:, used]),
             f"{prefix}.intercept": self.intercept_,
         }
+        if self.features.vectors_ is not None:
+            tensors[f"{prefix}.vectors_mean"] = self.features.vectors_.mean_
+            tensors[f"{prefix}.vectors_scale"] = self.features.vectors_.scale_
+        return tensors
 
     def state(self) -> dict:
-        return {"view": self.view, "n_features": self.features.n_features, "C": self.C_}
+        vectors = self.features.vectors_
+        return {
+            "view": self.view,
+            "n_features": self.features.n_features,
+            "C": self.C_,
+            "word_vectors": None
+            if vectors is None
+            else {"name": VECTORS_NAME, "weight": vectors.weight},
+        }
 
     @classmethod
     def restore(cls, state: dict, tensors: dict, prefix: str, single_label: bool) -> LinearPart:
-        part = cls(state["view"], state["n_features"], single_label=single_label)
+        vectors = state.get("word_vectors")
+        part = cls(
+            state["view"],
+            state["n_features"],
+            single_label=single_label,
+            word_vectors=bool(vectors),
+        )
         part.C_ = state["C"]
         part.features.idf_ = np.asarray(tensors[f"{prefix}.idf"], dtype=np.float32)
+        if vectors:
+            block = part.features.vectors_ = VectorBlock(weight=vectors["weight"])
+            block.mean_ = np.asarray(tensors[f"{prefix}.vectors_mean"], dtype=np.float32)
+            block.scale_ = np.asarray(tensors[f"{prefix}.vectors_scale"], dtype=np.float32)
         intercept = np.asarray(tensors[f"{prefix}.intercept"], dtype=np.float32)
-        part.coef_ = np.zeros((len(intercept), len(part.features.idf_)), dtype=np.float32)
+        part.coef_ = np.zeros((len(intercept), part.features.n_columns), dtype=np.float32)
         part.coef_[:, np.asarray(tensors[f"{prefix}.columns"])] = tensors[f"{prefix}.coef"]
         part.intercept_ = intercept
         return part

@@ -68,6 +68,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         *,
         use_encoder: bool = True,
         use_wide: bool = True,
+        use_word_vectors: bool = True,
         vocab_size: int = 8000,
         hidden_size: int = 128,
         num_layers: int = 2,
@@ -91,6 +92,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
     ):
         self.use_encoder = use_encoder
         self.use_wide = use_wide
+        self.use_word_vectors = use_word_vectors
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -193,6 +195,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                 single_label=self.single_label_,
                 class_weight=self.class_weight,
                 c_grid=self.linear_c_grid,
+                word_vectors=self.use_word_vectors,
             )
             if len(val_idx):
                 val_parts.append(

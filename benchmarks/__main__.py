@@ -11,7 +11,11 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     wanted = [a for a in argv if not a.startswith("-")]
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
     if wanted:
         names = [n for n in names if n in wanted or n.removeprefix("bench_") in wanted]
     figures, failed = {}, []

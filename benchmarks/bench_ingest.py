@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,27 +25,44 @@ def make_calls_csv(rows: int) -> Path:
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
-    start = np.datetime64("2026-05-01T00:00:00") + rng.integers(0, 86_000, rows).astype("timedelta64[s]")
+    start = np.datetime64("2026-05-01T00:00:00") + rng.integers(0, 86_000, rows).astype(
+        "timedelta64[s]"
+    )
     talk = rng.integers(0, 600, rows)
     wait = rng.integers(0, 60, rows)
-    table = pa.table({
-        "id": np.arange(1, rows + 1),
-        "start_time": pc.replace_substring(pa.array(np.datetime_as_string(start, unit="s")), "T", " "),
-        "finish_time": pc.replace_substring(
-            pa.array(np.datetime_as_string(start + (talk + wait).astype("timedelta64[s]"), unit="s")), "T", " "),
-        "direction": np.full(rows, "in"),
-        "is_lost": talk == 0,
-        "virtual_phone_number": np.char.add("7495", rng.integers(1_000_000, 9_999_999, rows).astype(str)),
-        "contact_phone_number": np.char.add("79", rng.integers(100_000_000, 999_999_999, rows).astype(str)),
-        "site_id": rng.integers(1, 50, rows),
-        "campaign_id": rng.integers(100, 900, rows),
-        "visitor_id": rng.integers(1, 5_000_000, rows),
-        "wait_duration": wait,
-        "talk_duration": talk,
-        "total_duration": talk + wait,
-        "channel": rng.choice(np.array(["advert", "organic", "direct", "social", "email"]), rows),
-        "utm_source": rng.choice(np.array(["yandex", "google", "vk", ""]), rows),
-    })
+    table = pa.table(
+        {
+            "id": np.arange(1, rows + 1),
+            "start_time": pc.replace_substring(
+                pa.array(np.datetime_as_string(start, unit="s")), "T", " "
+            ),
+            "finish_time": pc.replace_substring(
+                pa.array(
+                    np.datetime_as_string(start + (talk + wait).astype("timedelta64[s]"), unit="s")
+                ),
+                "T",
+                " ",
+            ),
+            "direction": np.full(rows, "in"),
+            "is_lost": talk == 0,
+            "virtual_phone_number": np.char.add(
+                "7495", rng.integers(1_000_000, 9_999_999, rows).astype(str)
+            ),
+            "contact_phone_number": np.char.add(
+                "79", rng.integers(100_000_000, 999_999_999, rows).astype(str)
+            ),
+            "site_id": rng.integers(1, 50, rows),
+            "campaign_id": rng.integers(100, 900, rows),
+            "visitor_id": rng.integers(1, 5_000_000, rows),
+            "wait_duration": wait,
+            "talk_duration": talk,
+            "total_duration": talk + wait,
+            "channel": rng.choice(
+                np.array(["advert", "organic", "direct", "social", "email"]), rows
+            ),
+            "utm_source": rng.choice(np.array(["yandex", "google", "vk", ""]), rows),
+        }
+    )
     pacsv.write_csv(table, path, pacsv.WriteOptions(delimiter=";"))
     return path
 
@@ -93,10 +109,14 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_to_baseline": round(ours_s / base_s, 2),
         "goal_ratio": 3.0,
     }
-    print(f"ingest {rows:,} calls: {figures['ingest_rows_per_s']:,} rows/s, {ours_s:.2f} s, "
-          f"peak {ours_mb:.0f} MB (validation, quarantine, dedupe, atomic partition write)")
-    print(f"baseline DuckDB COPY to parquet: {figures['baseline_rows_per_s']:,} rows/s, {base_s:.2f} s, "
-          f"peak {base_mb:.0f} MB")
+    print(
+        f"ingest {rows:,} calls: {figures['ingest_rows_per_s']:,} rows/s, {ours_s:.2f} s, "
+        f"peak {ours_mb:.0f} MB (validation, quarantine, dedupe, atomic partition write)"
+    )
+    print(
+        f"baseline DuckDB COPY to parquet: {figures['baseline_rows_per_s']:,} rows/s, {base_s:.2f} s, "
+        f"peak {base_mb:.0f} MB"
+    )
     print(f"ratio {figures['ratio_to_baseline']}x the bare copy (goal <= 3x)")
     return figures
 

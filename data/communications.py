@@ -75,7 +75,9 @@ def build_communications(warehouse: Warehouse, day: dt.date, sites: pd.DataFrame
         for source, sql in _UNIFIED.items():
             files = warehouse.files(source, end=day)
             if files:
-                parts.append(sql.format(src=warehouse.scan(source, files), message_type=_CHAT_MESSAGE_TYPE))
+                parts.append(
+                    sql.format(src=warehouse.scan(source, files), message_type=_CHAT_MESSAGE_TYPE)
+                )
         if not parts:
             return pa.table({})
         con.execute("CREATE TEMP TABLE unified AS " + " UNION ALL BY NAME ".join(parts))

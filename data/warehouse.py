@@ -54,7 +54,9 @@ class Warehouse:
         return self.root / table
 
     def partition_path(self, table: str, day: dt.date | str) -> Path:
-        return self.table_dir(table) / f"{PARTITION_KEY}={_as_date(day).isoformat()}" / PARTITION_FILE
+        return (
+            self.table_dir(table) / f"{PARTITION_KEY}={_as_date(day).isoformat()}" / PARTITION_FILE
+        )
 
     def tables(self) -> list[str]:
         if not self.root.exists():
@@ -157,7 +159,9 @@ class Warehouse:
         for table in tables if tables is not None else self.tables():
             if not self.has_table(table):
                 continue
-            pattern = _sql_string(str(self.table_dir(table) / f"{PARTITION_KEY}=*" / PARTITION_FILE))
+            pattern = _sql_string(
+                str(self.table_dir(table) / f"{PARTITION_KEY}=*" / PARTITION_FILE)
+            )
             con.execute(
                 f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({pattern}, "
                 f"hive_partitioning = true, union_by_name = true, "

@@ -133,7 +133,10 @@ def promotion_decision(report: dict) -> tuple[bool, str]:
     against = f"baseline {base:.4f}"
     if active is not None:
         against += f", active model {active['macro_f1']:.4f}"
-    return True, f"SmartTag macro-F1 {new:.4f} {verb} {against} on {report['n_test']} held-out calls"
+    return (
+        True,
+        f"SmartTag macro-F1 {new:.4f} {verb} {against} on {report['n_test']} held-out calls",
+    )
 
 
 def summary_lines(report: dict) -> list[str]:

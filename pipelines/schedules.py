@@ -9,7 +9,8 @@ def nightly_definitions(defs: dg.Definitions) -> dg.Definitions:
     daily_keys = [
         key
         for assets_def in defs.assets or []
-        if isinstance(assets_def, dg.AssetsDefinition) and assets_def.partitions_def == daily_partitions
+        if isinstance(assets_def, dg.AssetsDefinition)
+        and assets_def.partitions_def == daily_partitions
         for key in assets_def.keys
     ]
     job = dg.define_asset_job(

@@ -15,8 +15,12 @@ def callscope_home(tmp_path, monkeypatch):
     home = tmp_path / "callscope-home"
     home.mkdir()
     monkeypatch.setenv("CALLSCOPE_HOME", str(home))
-    for name in ("CALLSCOPE_CONFIG_URL", "CALLSCOPE_WAREHOUSE_DIR", "CALLSCOPE_RECOGNIZER",
-                 "CALLSCOPE_DASK_SCHEDULER"):
+    for name in (
+        "CALLSCOPE_CONFIG_URL",
+        "CALLSCOPE_WAREHOUSE_DIR",
+        "CALLSCOPE_RECOGNIZER",
+        "CALLSCOPE_DASK_SCHEDULER",
+    ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield home

@@ -7,15 +7,24 @@ from sqlalchemy.orm import Session
 from data.config.models.core import Campaign, Site
 
 SITE_COLUMNS = [
-    "id", "account_id", "domain_name", "is_active", "target_call_min_duration",
-    "second_communication_period", "cookie_lifetime", "campaign_lifetime", "sales_enabled",
+    "id",
+    "account_id",
+    "domain_name",
+    "is_active",
+    "target_call_min_duration",
+    "second_communication_period",
+    "cookie_lifetime",
+    "campaign_lifetime",
+    "sales_enabled",
     "track_subdomains",
 ]
 
 
 def sites_frame(session: Session) -> pd.DataFrame:
     rows = session.scalars(select(Site).order_by(Site.id)).all()
-    return pd.DataFrame([{c: getattr(s, c) for c in SITE_COLUMNS} for s in rows], columns=SITE_COLUMNS)
+    return pd.DataFrame(
+        [{c: getattr(s, c) for c in SITE_COLUMNS} for s in rows], columns=SITE_COLUMNS
+    )
 
 
 def campaigns_frame(session: Session) -> pd.DataFrame:

@@ -23,7 +23,9 @@ def _check_kind(kind: str) -> None:
 def _open_version(session: Session, kind: str, rule_key: str) -> RuleVersion | None:
     return session.scalar(
         select(RuleVersion).where(
-            RuleVersion.kind == kind, RuleVersion.rule_key == rule_key, RuleVersion.valid_to.is_(None)
+            RuleVersion.kind == kind,
+            RuleVersion.rule_key == rule_key,
+            RuleVersion.valid_to.is_(None),
         )
     )
 
@@ -53,7 +55,9 @@ def put_rule(
         kind=kind,
         rule_key=rule_key,
         version=(current.version + 1) if current else _next_version(session, kind, rule_key),
-        account_id=account_id if account_id is not None else (current.account_id if current else None),
+        account_id=account_id
+        if account_id is not None
+        else (current.account_id if current else None),
         valid_from=valid_from,
         valid_to=None,
         payload=payload,
@@ -83,7 +87,9 @@ def delete_rule(
 
 def _next_version(session: Session, kind: str, rule_key: str) -> int:
     versions = session.scalars(
-        select(RuleVersion.version).where(RuleVersion.kind == kind, RuleVersion.rule_key == rule_key)
+        select(RuleVersion.version).where(
+            RuleVersion.kind == kind, RuleVersion.rule_key == rule_key
+        )
     ).all()
     return max(versions, default=0) + 1
 
@@ -99,7 +105,9 @@ def rules_as_of(
         or_(RuleVersion.valid_to.is_(None), RuleVersion.valid_to > at),
     )
     if account_id is not None:
-        query = query.where(or_(RuleVersion.account_id == account_id, RuleVersion.account_id.is_(None)))
+        query = query.where(
+            or_(RuleVersion.account_id == account_id, RuleVersion.account_id.is_(None))
+        )
     return list(session.scalars(query.order_by(RuleVersion.rule_key)))
 
 

@@ -35,10 +35,16 @@ CALLS = Contract(
         Field("wait_duration", "int", min_value=0),
         Field("talk_duration", "int", required=True, min_value=0),
         Field("total_duration", "int", required=True, min_value=0),
-        Field("employees", "json", description="[{employee_id, employee_full_name, is_answered, is_talked}]"),
+        Field(
+            "employees",
+            "json",
+            description="[{employee_id, employee_full_name, is_answered, is_talked}]",
+        ),
         Field("employee_ids", "int_list"),
         Field("employee_group_ids", "int_list"),
-        Field("legs", "json", description="[{leg_id, employee_id, start_time, duration, is_talked}]"),
+        Field(
+            "legs", "json", description="[{leg_id, employee_id, start_time, duration, is_talked}]"
+        ),
         Field("call_records", "str_list", description="Recording ids; files live in recordings/."),
         Field("is_stereo", "bool", description="Whether the recording keeps the two legs apart."),
         *_TRAFFIC,
@@ -64,7 +70,12 @@ CHATS = Contract(
         Field("visitor_session_id", "int"),
         Field("employee_id", "int"),
         Field("duration", "int", min_value=0),
-        Field("messages", "json", required=True, description="[{date_time, source, text, employee_id}]"),
+        Field(
+            "messages",
+            "json",
+            required=True,
+            description="[{date_time, source, text, employee_id}]",
+        ),
         *_TRAFFIC,
     ),
 )

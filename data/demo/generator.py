@@ -23,7 +23,11 @@ BROWSING_VISITORS_PER_CONTACT = 4
 SHORT_CALLS = (
     (("employee", "Добрый день, слушаю вас."), ("client", "Ой, извините, я ошибся номером.")),
     (("employee", "Здравствуйте!"), ("client", "Алло, мне сейчас неудобно, перезвоните позже.")),
-    (("employee", "Добрый день."), ("client", "Алло? Вас не слышно."), ("employee", "Перезвоните, пожалуйста.")),
+    (
+        ("employee", "Добрый день."),
+        ("client", "Алло? Вас не слышно."),
+        ("employee", "Перезвоните, пожалуйста."),
+    ),
 )
 
 
@@ -101,7 +105,14 @@ def _turn_times(turns, rng: np.random.Generator, start: float = 1.0) -> list[dic
     for turn in turns:
         words = max(1, len(turn.text.split()))
         duration = words / rng.uniform(2.0, 3.0)
-        out.append({"speaker": turn.speaker, "text": turn.text, "start": round(t, 2), "end": round(t + duration, 2)})
+        out.append(
+            {
+                "speaker": turn.speaker,
+                "text": turn.text,
+                "start": round(t, 2),
+                "end": round(t + duration, 2),
+            }
+        )
         t += duration + rng.uniform(0.2, 1.2)
     return out
 
@@ -154,19 +165,40 @@ class DemoGenerator:
         channel = CHANNELS[channel_index][0]
         site = next(s for s in self.reference.sites if s["id"] == visitor["site_id"])
         session = {
-            "visitor_session_id": self._id("session"), "visitor_id": visitor["visitor_id"],
-            "date_time": _fmt(t), "site_id": visitor["site_id"], "site_domain_name": site["domain_name"],
-            "campaign_id": campaign["id"], "channel": channel,
-            "utm_source": {"advert": "yandex", "display": "yandex", "social": "vk", "email": "newsletter",
-                           "referral": "partner"}.get(channel, ""),
-            "utm_medium": {"advert": "cpc", "display": "banner", "social": "cpc", "email": "email",
-                           "referral": "referral"}.get(channel, ""),
+            "visitor_session_id": self._id("session"),
+            "visitor_id": visitor["visitor_id"],
+            "date_time": _fmt(t),
+            "site_id": visitor["site_id"],
+            "site_domain_name": site["domain_name"],
+            "campaign_id": campaign["id"],
+            "channel": channel,
+            "utm_source": {
+                "advert": "yandex",
+                "display": "yandex",
+                "social": "vk",
+                "email": "newsletter",
+                "referral": "partner",
+            }.get(channel, ""),
+            "utm_medium": {
+                "advert": "cpc",
+                "display": "banner",
+                "social": "cpc",
+                "email": "email",
+                "referral": "referral",
+            }.get(channel, ""),
             "utm_campaign": f"c{campaign['id']}" if campaign["paid"] else "",
-            "utm_term": "", "utm_content": "",
-            "referrer": {"organic": "https://yandex.ru/search", "referral": "https://partner.example.ru"}.get(channel, ""),
-            "entrance_page": f"https://{site['domain_name']}/" + ("" if channel == "direct" else f"?src={channel}"),
+            "utm_term": "",
+            "utm_content": "",
+            "referrer": {
+                "organic": "https://yandex.ru/search",
+                "referral": "https://partner.example.ru",
+            }.get(channel, ""),
+            "entrance_page": f"https://{site['domain_name']}/"
+            + ("" if channel == "direct" else f"?src={channel}"),
             "search_engine": "yandex" if channel in ("advert", "organic") else "",
-            "visitor_device": str(self.rng.choice(["desktop", "mobile", "tablet"], p=[0.45, 0.5, 0.05])),
+            "visitor_device": str(
+                self.rng.choice(["desktop", "mobile", "tablet"], p=[0.45, 0.5, 0.05])
+            ),
         }
         if t.date() >= self.spec.start:
             self.writer.add("visitor_sessions", t.date(), session)
@@ -176,8 +208,12 @@ class DemoGenerator:
         weights = np.array([c[4] for c in CHANNELS])
         for _ in range(n):
             visitor = {"visitor_id": self._id("visitor"), "site_id": site_id}
-            t = dt.datetime.combine(day, dt.time(8)) + dt.timedelta(minutes=float(self.rng.uniform(0, 900)))
-            self._session(visitor, t, int(self.rng.choice(len(CHANNELS), p=weights / weights.sum())))
+            t = dt.datetime.combine(day, dt.time(8)) + dt.timedelta(
+                minutes=float(self.rng.uniform(0, 900))
+            )
+            self._session(
+                visitor, t, int(self.rng.choice(len(CHANNELS), p=weights / weights.sum()))
+            )
 
     # -- communications ---------------------------------------------------------------------
     def _contact_visitor(self, site_id: int, t: dt.datetime) -> dict:
@@ -187,45 +223,90 @@ class DemoGenerator:
             # A return visit just before the repeat contact.
             last = visitor["last_session"]
             channel_index = next(i for i, c in enumerate(CHANNELS) if c[0] == "direct")
-            visitor["last_session"] = self._session(visitor, t - dt.timedelta(minutes=3), channel_index) if self.rng.random() < 0.6 else last
+            visitor["last_session"] = (
+                self._session(visitor, t - dt.timedelta(minutes=3), channel_index)
+                if self.rng.random() < 0.6
+                else last
+            )
             return visitor
         return self._new_visitor(site_id, t)
 
     def _dialogue(self, industry: str, style: str = "call"):
         from data.demo import dialogues
 
-        make = {"call": dialogues.generate_dialogues, "chat": dialogues.generate_chat_messages,
-                "lead": dialogues.generate_lead_text}[style]
+        make = {
+            "call": dialogues.generate_dialogues,
+            "chat": dialogues.generate_chat_messages,
+            "lead": dialogues.generate_lead_text,
+        }[style]
         return make(1, industry, self.rng)[0]
 
     def _truth(self, ctype: str, cid: int, account_id: int, dialogue) -> None:
-        self.truth_tags.append({"communication_id": f"{ctype}:{cid}", "account_id": account_id,
-                                "industry": dialogue.industry, "tags": list(dialogue.tags)})
+        self.truth_tags.append(
+            {
+                "communication_id": f"{ctype}:{cid}",
+                "account_id": account_id,
+                "industry": dialogue.industry,
+                "tags": list(dialogue.tags),
+            }
+        )
 
     def _spam_call(self, site: dict, t: dt.datetime) -> None:
         """A robocall or a silent hang-up from one of the platform's spam numbers: no visit behind
         it, a few seconds long, so antispam can tag and block it and analytics can leave it out."""
         campaigns = self.reference.site_campaigns(site["id"])
         campaign = campaigns[int(self.rng.integers(len(campaigns)))]
-        number = next(v["number"] for v in self.reference.virtual_numbers if v["campaign_id"] == campaign["id"])
+        number = next(
+            v["number"]
+            for v in self.reference.virtual_numbers
+            if v["campaign_id"] == campaign["id"]
+        )
         call_id = self._id("call")
         lost = bool(self.rng.random() < 0.5)
         talk = 0 if lost else int(self.rng.integers(1, 9))
         wait = int(self.rng.integers(1, 6))
-        self.writer.add("calls", t.date(), {
-            "id": call_id, "start_time": _fmt(t), "finish_time": _fmt(t + dt.timedelta(seconds=wait + talk)),
-            "direction": "in", "is_lost": lost, "finish_reason": "subscriber_hangup",
-            "source": "call_tracking", "virtual_phone_number": number,
-            "contact_phone_number": str(self.spam_numbers[int(self.rng.integers(len(self.spam_numbers)))]),
-            "site_id": site["id"], "campaign_id": campaign["id"], "visitor_id": None, "visitor_session_id": None,
-            "wait_duration": wait, "talk_duration": talk, "total_duration": wait + talk,
-            "employees": [], "employee_ids": [], "employee_group_ids": [], "legs": [], "call_records": [],
-            "is_stereo": False, "channel": campaign["channel"], "utm_source": "", "utm_medium": "", "utm_campaign": "",
-        })
+        self.writer.add(
+            "calls",
+            t.date(),
+            {
+                "id": call_id,
+                "start_time": _fmt(t),
+                "finish_time": _fmt(t + dt.timedelta(seconds=wait + talk)),
+                "direction": "in",
+                "is_lost": lost,
+                "finish_reason": "subscriber_hangup",
+                "source": "call_tracking",
+                "virtual_phone_number": number,
+                "contact_phone_number": str(
+                    self.spam_numbers[int(self.rng.integers(len(self.spam_numbers)))]
+                ),
+                "site_id": site["id"],
+                "campaign_id": campaign["id"],
+                "visitor_id": None,
+                "visitor_session_id": None,
+                "wait_duration": wait,
+                "talk_duration": talk,
+                "total_duration": wait + talk,
+                "employees": [],
+                "employee_ids": [],
+                "employee_group_ids": [],
+                "legs": [],
+                "call_records": [],
+                "is_stereo": False,
+                "channel": campaign["channel"],
+                "utm_source": "",
+                "utm_medium": "",
+                "utm_campaign": "",
+            },
+        )
         self.spam_calls += 1
 
     def _call(self, site: dict, t: dt.datetime) -> None:
-        if self.spam_numbers is not None and len(self.spam_numbers) and self.rng.random() < SPAM_CALL_SHARE:
+        if (
+            self.spam_numbers is not None
+            and len(self.spam_numbers)
+            and self.rng.random() < SPAM_CALL_SHARE
+        ):
             self._spam_call(site, t)
             return
         account = self.reference.account(site["account_id"])
@@ -236,39 +317,96 @@ class DemoGenerator:
         lost = self.rng.random() < LOST_CALL_SHARE
         wait = int(self.rng.integers(3, 25))
         short = self.rng.random() < 0.15
-        talk = 0 if lost else int(self.rng.integers(5, site["target_call_min_duration"]) if short
-                                  else min(1800, self.rng.lognormal(np.log(150), 0.6)))
+        talk = (
+            0
+            if lost
+            else int(
+                self.rng.integers(5, site["target_call_min_duration"])
+                if short
+                else min(1800, self.rng.lognormal(np.log(150), 0.6))
+            )
+        )
         call_id = self._id("call")
-        number = next(v["number"] for v in self.reference.virtual_numbers if v["campaign_id"] == session["campaign_id"])
+        number = next(
+            v["number"]
+            for v in self.reference.virtual_numbers
+            if v["campaign_id"] == session["campaign_id"]
+        )
         row = {
-            "id": call_id, "start_time": _fmt(t), "finish_time": _fmt(t + dt.timedelta(seconds=wait + talk)),
-            "direction": "in", "is_lost": lost, "finish_reason": "no_operators" if lost else "success_finish",
-            "source": "dynamic_call_tracking", "virtual_phone_number": number,
-            "contact_phone_number": visitor["phone"], "site_id": site["id"], "campaign_id": session["campaign_id"],
-            "visitor_id": visitor["visitor_id"], "visitor_session_id": session["visitor_session_id"],
-            "wait_duration": wait, "talk_duration": talk, "total_duration": wait + talk,
-            "employees": [] if lost else [{"employee_id": employee["id"], "employee_full_name": employee["full_name"],
-                                           "is_answered": True, "is_talked": True}],
+            "id": call_id,
+            "start_time": _fmt(t),
+            "finish_time": _fmt(t + dt.timedelta(seconds=wait + talk)),
+            "direction": "in",
+            "is_lost": lost,
+            "finish_reason": "no_operators" if lost else "success_finish",
+            "source": "dynamic_call_tracking",
+            "virtual_phone_number": number,
+            "contact_phone_number": visitor["phone"],
+            "site_id": site["id"],
+            "campaign_id": session["campaign_id"],
+            "visitor_id": visitor["visitor_id"],
+            "visitor_session_id": session["visitor_session_id"],
+            "wait_duration": wait,
+            "talk_duration": talk,
+            "total_duration": wait + talk,
+            "employees": []
+            if lost
+            else [
+                {
+                    "employee_id": employee["id"],
+                    "employee_full_name": employee["full_name"],
+                    "is_answered": True,
+                    "is_talked": True,
+                }
+            ],
             "employee_ids": [] if lost else [employee["id"]],
             "employee_group_ids": [] if lost else employee["group_ids"],
-            "legs": [{"leg_id": call_id * 10 + 1, "employee_id": None if lost else employee["id"],
-                      "start_time": _fmt(t), "duration": wait + talk, "is_talked": not lost}],
+            "legs": [
+                {
+                    "leg_id": call_id * 10 + 1,
+                    "employee_id": None if lost else employee["id"],
+                    "start_time": _fmt(t),
+                    "duration": wait + talk,
+                    "is_talked": not lost,
+                }
+            ],
             "call_records": [] if lost else [f"rec-{call_id}"],
             "is_stereo": bool(self.rng.random() < 0.9) if not lost else False,
-            "channel": session["channel"], "utm_source": session["utm_source"],
-            "utm_medium": session["utm_medium"], "utm_campaign": session["utm_campaign"],
+            "channel": session["channel"],
+            "utm_source": session["utm_source"],
+            "utm_medium": session["utm_medium"],
+            "utm_campaign": session["utm_campaign"],
         }
         self.writer.add("calls", t.date(), row)
         if lost:
             return
-        dialogue = self._short_dialogue(account["industry"]) if short else self._dialogue(account["industry"])
+        dialogue = (
+            self._short_dialogue(account["industry"])
+            if short
+            else self._dialogue(account["industry"])
+        )
         self._truth("call", call_id, account["id"], dialogue)
         turns = _turn_times(dialogue.turns, self.rng)
-        self.call_dialogues.append({"call_id": call_id, "account_id": account["id"], "turns": turns,
-                                    "tags": list(dialogue.tags), "is_stereo": row["is_stereo"]})
+        self.call_dialogues.append(
+            {
+                "call_id": call_id,
+                "account_id": account["id"],
+                "turns": turns,
+                "tags": list(dialogue.tags),
+                "is_stereo": row["is_stereo"],
+            }
+        )
         if not short:
-            self.contacts.append({"type": "call", "id": call_id, "time": t, "site": site,
-                                  "visitor_id": visitor["visitor_id"], "tags": dialogue.tags})
+            self.contacts.append(
+                {
+                    "type": "call",
+                    "id": call_id,
+                    "time": t,
+                    "site": site,
+                    "visitor_id": visitor["visitor_id"],
+                    "tags": dialogue.tags,
+                }
+            )
 
     def _short_dialogue(self, industry: str):
         """A call too short to be a target call: a wrong number or a call-back request."""
@@ -289,23 +427,45 @@ class DemoGenerator:
             if lost and turn.speaker == "employee":
                 continue
             clock += dt.timedelta(seconds=float(self.rng.uniform(10, 60)))
-            messages.append({"date_time": _fmt(clock), "source": "visitor" if turn.speaker == "client" else "operator",
-                             "text": turn.text})
+            messages.append(
+                {
+                    "date_time": _fmt(clock),
+                    "source": "visitor" if turn.speaker == "client" else "operator",
+                    "text": turn.text,
+                }
+            )
         employees = [e for e in self.reference.employees if e["account_id"] == site["account_id"]]
         row = {
-            "id": chat_id, "date_time": _fmt(t), "status": "lost" if lost else "closed",
-            "site_id": site["id"], "campaign_id": session["campaign_id"], "visitor_id": visitor["visitor_id"],
+            "id": chat_id,
+            "date_time": _fmt(t),
+            "status": "lost" if lost else "closed",
+            "site_id": site["id"],
+            "campaign_id": session["campaign_id"],
+            "visitor_id": visitor["visitor_id"],
             "visitor_session_id": session["visitor_session_id"],
-            "employee_id": None if lost else employees[int(self.rng.integers(len(employees)))]["id"],
-            "duration": int((clock - t).total_seconds()), "messages": messages,
-            "channel": session["channel"], "utm_source": session["utm_source"],
-            "utm_medium": session["utm_medium"], "utm_campaign": session["utm_campaign"],
+            "employee_id": None
+            if lost
+            else employees[int(self.rng.integers(len(employees)))]["id"],
+            "duration": int((clock - t).total_seconds()),
+            "messages": messages,
+            "channel": session["channel"],
+            "utm_source": session["utm_source"],
+            "utm_medium": session["utm_medium"],
+            "utm_campaign": session["utm_campaign"],
         }
         self.writer.add("chats", t.date(), row)
         if not lost:
             self._truth("chat", chat_id, account["id"], dialogue)
-            self.contacts.append({"type": "chat", "id": chat_id, "time": t, "site": site,
-                                  "visitor_id": visitor["visitor_id"], "tags": dialogue.tags})
+            self.contacts.append(
+                {
+                    "type": "chat",
+                    "id": chat_id,
+                    "time": t,
+                    "site": site,
+                    "visitor_id": visitor["visitor_id"],
+                    "tags": dialogue.tags,
+                }
+            )
 
     def _lead(self, site: dict, t: dt.datetime) -> None:
         account = self.reference.account(site["account_id"])
@@ -315,18 +475,36 @@ class DemoGenerator:
         dialogue = self._dialogue(account["industry"], "lead")
         text = " ".join(turn.text for turn in dialogue.turns if turn.speaker == "client")
         row = {
-            "id": lead_id, "date_time": _fmt(t), "site_id": site["id"], "campaign_id": session["campaign_id"],
-            "visitor_id": visitor["visitor_id"], "visitor_session_id": session["visitor_session_id"],
-            "form_type": "feedback", "form_name": "Обратная связь", "status": "processed", "text": text,
-            "visitor_name": "Клиент", "visitor_phone_number": visitor["phone"],
+            "id": lead_id,
+            "date_time": _fmt(t),
+            "site_id": site["id"],
+            "campaign_id": session["campaign_id"],
+            "visitor_id": visitor["visitor_id"],
+            "visitor_session_id": session["visitor_session_id"],
+            "form_type": "feedback",
+            "form_name": "Обратная связь",
+            "status": "processed",
+            "text": text,
+            "visitor_name": "Клиент",
+            "visitor_phone_number": visitor["phone"],
             "visitor_email": f"client{visitor['visitor_id']}@example.ru",
-            "channel": session["channel"], "utm_source": session["utm_source"],
-            "utm_medium": session["utm_medium"], "utm_campaign": session["utm_campaign"],
+            "channel": session["channel"],
+            "utm_source": session["utm_source"],
+            "utm_medium": session["utm_medium"],
+            "utm_campaign": session["utm_campaign"],
         }
         self.writer.add("offline_messages", t.date(), row)
         self._truth("offline_message", lead_id, account["id"], dialogue)
-        self.contacts.append({"type": "offline_message", "id": lead_id, "time": t, "site": site,
-                              "visitor_id": visitor["visitor_id"], "tags": dialogue.tags})
+        self.contacts.append(
+            {
+                "type": "offline_message",
+                "id": lead_id,
+                "time": t,
+                "site": site,
+                "visitor_id": visitor["visitor_id"],
+                "tags": dialogue.tags,
+            }
+        )
 
     # -- deals and costs --------------------------------------------------------------------
     def _deals(self) -> None:
@@ -338,31 +516,52 @@ class DemoGenerator:
             if created.date() > self.spec.end:
                 continue
             service = "Сервис и ТО" in contact["tags"] or "Запчасти" in contact["tags"]
-            amount = (self.rng.uniform(3e6, 15e6) if industry == "real_estate"
-                      else self.rng.uniform(5e3, 6e4) if service else self.rng.uniform(8e5, 4e6))
+            amount = (
+                self.rng.uniform(3e6, 15e6)
+                if industry == "real_estate"
+                else self.rng.uniform(5e3, 6e4)
+                if service
+                else self.rng.uniform(8e5, 4e6)
+            )
             status = str(self.rng.choice(["won", "lost", "open"], p=[0.6, 0.25, 0.15]))
             link = self.rng.random()
-            self.writer.add("deals", created.date(), {
-                "id": self._id("deal"), "date_time": _fmt(created),
-                "closed_at": _fmt(created + dt.timedelta(days=float(self.rng.uniform(0, 3)))) if status != "open" else "",
-                "amount": round(float(amount), 2), "stage": {"won": "Оплачено", "lost": "Отказ", "open": "Переговоры"}[status],
-                "funnel": "Продажи" if not service else "Сервис", "status": status,
-                "site_id": contact["site"]["id"],
-                # Most deals link to their communication; some only to the visitor; a few to nothing.
-                "communication_id": f"{contact['type']}:{contact['id']}" if link < 0.85 else "",
-                "visitor_id": contact["visitor_id"] if link < 0.97 else "",
-            })
+            self.writer.add(
+                "deals",
+                created.date(),
+                {
+                    "id": self._id("deal"),
+                    "date_time": _fmt(created),
+                    "closed_at": _fmt(created + dt.timedelta(days=float(self.rng.uniform(0, 3))))
+                    if status != "open"
+                    else "",
+                    "amount": round(float(amount), 2),
+                    "stage": {"won": "Оплачено", "lost": "Отказ", "open": "Переговоры"}[status],
+                    "funnel": "Продажи" if not service else "Сервис",
+                    "status": status,
+                    "site_id": contact["site"]["id"],
+                    # Most deals link to their communication; some only to the visitor; a few to nothing.
+                    "communication_id": f"{contact['type']}:{contact['id']}" if link < 0.85 else "",
+                    "visitor_id": contact["visitor_id"] if link < 0.97 else "",
+                },
+            )
 
     def _costs(self, day: dt.date) -> None:
         for campaign in self.reference.campaigns:
             if not campaign["paid"]:
                 continue
             clicks = int(self.rng.poisson(40))
-            self.writer.add("ad_costs", day, {
-                "date": day.isoformat(), "campaign_id": campaign["id"], "site_id": campaign["site_id"],
-                "cost_sum": round(clicks * float(self.rng.uniform(25, 90)), 2),
-                "shows_count": clicks * int(self.rng.integers(20, 60)), "clicks_count": clicks,
-            })
+            self.writer.add(
+                "ad_costs",
+                day,
+                {
+                    "date": day.isoformat(),
+                    "campaign_id": campaign["id"],
+                    "site_id": campaign["site_id"],
+                    "cost_sum": round(clicks * float(self.rng.uniform(25, 90)), 2),
+                    "shows_count": clicks * int(self.rng.integers(20, 60)),
+                    "clicks_count": clicks,
+                },
+            )
 
     def _plant_bad_rows(self) -> None:
         """Real exports carry broken lines; these show quarantine at work in the demo."""
@@ -380,7 +579,9 @@ class DemoGenerator:
     def run(self) -> DemoResult:
         incoming = self._incoming_calls()
         truth = self.incoming_truth.numbers
-        self.spam_numbers = truth.loc[truth["kind"].isin(("robocaller", "bursty")), "number"].to_numpy()
+        self.spam_numbers = truth.loc[
+            truth["kind"].isin(("robocaller", "bursty")), "number"
+        ].to_numpy()
         active_sites = self.reference.sites
         per_site = self.spec.calls_per_day / len(active_sites)
         for day in self.spec.dates:
@@ -388,10 +589,14 @@ class DemoGenerator:
                 for kind, share in (("call", 1.0), ("chat", CHAT_SHARE), ("lead", LEAD_SHARE)):
                     for _ in range(int(self.rng.poisson(per_site * share))):
                         hour = float(self.rng.normal(14, 3))
-                        t = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(hours=min(21.9, max(8.0, hour)))
+                        t = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(
+                            hours=min(21.9, max(8.0, hour))
+                        )
                         t = t.replace(microsecond=0)
                         {"call": self._call, "chat": self._chat, "lead": self._lead}[kind](site, t)
-                self._browsing_visitors(site["id"], day, int(per_site * BROWSING_VISITORS_PER_CONTACT))
+                self._browsing_visitors(
+                    site["id"], day, int(per_site * BROWSING_VISITORS_PER_CONTACT)
+                )
             self._costs(day)
         self._deals()
         self._plant_bad_rows()
@@ -411,16 +616,22 @@ class DemoGenerator:
         with open(self.truth_dir / "call_dialogues.jsonl", "w", encoding="utf-8") as handle:
             for row in self.call_dialogues:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return {"ground_truth_tags": len(self.truth_tags), "call_dialogues": len(self.call_dialogues)}
+        return {
+            "ground_truth_tags": len(self.truth_tags),
+            "call_dialogues": len(self.call_dialogues),
+        }
 
     def _incoming_calls(self) -> int:
         from data.demo.incoming_calls import generate_incoming_calls
 
         start = self.spec.end - dt.timedelta(days=self.spec.spam_days - 1)
         self.incoming_truth = generate_incoming_calls(
-            self.home / "landing" / "incoming_calls", start, self.spec.end,
+            self.home / "landing" / "incoming_calls",
+            start,
+            self.spec.end,
             accounts=[a["id"] for a in self.reference.accounts],
-            calls_per_day=self.spec.incoming_calls_per_day, seed=self.spec.seed,
+            calls_per_day=self.spec.incoming_calls_per_day,
+            seed=self.spec.seed,
             truth_path=self.truth_dir / "spam_numbers.csv",
         )
         return self.incoming_truth.rows
@@ -435,10 +646,14 @@ class DemoGenerator:
         stereo = [d for d in self.call_dialogues if d["is_stereo"]]
         for dialogue in stereo[: self.spec.audio_calls]:
             turns = [Turn(t["speaker"], t["text"]) for t in dialogue["turns"]]
-            placed = synthesize_call(turns, folder / f"rec-{dialogue['call_id']}.wav", seed=dialogue["call_id"])
+            placed = synthesize_call(
+                turns, folder / f"rec-{dialogue['call_id']}.wav", seed=dialogue["call_id"]
+            )
             # The reference keeps the times the audio actually has.
-            dialogue["turns"] = [{**turn, "start": round(p["start"], 2), "end": round(p["end"], 2)}
-                                 for turn, p in zip(dialogue["turns"], placed, strict=True)]
+            dialogue["turns"] = [
+                {**turn, "start": round(p["start"], 2), "end": round(p["end"], 2)}
+                for turn, p in zip(dialogue["turns"], placed, strict=True)
+            ]
             made += 1
         if made:
             self._write_ground_truth()

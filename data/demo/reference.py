@@ -51,29 +51,40 @@ def build_reference(n_accounts: int, rng: np.random.Generator) -> Reference:
             name = f"{name} {a}"
         ref.accounts.append({"id": a, "name": name, "industry": industry})
         group_ids = []
-        for g, group_name in enumerate(("Отдел продаж", "Ипотечный отдел" if industry == "real_estate" else "Сервис")):
+        for g, group_name in enumerate(
+            ("Отдел продаж", "Ипотечный отдел" if industry == "real_estate" else "Сервис")
+        ):
             gid = a * 10 + g + 1
             group_ids.append(gid)
             ref.groups.append({"id": gid, "account_id": a, "name": group_name})
         for e in range(5):
-            ref.employees.append({
-                "id": a * 100 + e + 1, "account_id": a, "full_name": f"Сотрудник {a}-{e + 1}",
-                "group_ids": [group_ids[e % 2]],
-            })
+            ref.employees.append(
+                {
+                    "id": a * 100 + e + 1,
+                    "account_id": a,
+                    "full_name": f"Сотрудник {a}-{e + 1}",
+                    "group_ids": [group_ids[e % 2]],
+                }
+            )
         n_sites = 2 if a % 2 == 1 else 1
         for s in range(n_sites):
             site_id = a * 10 + s + 1
-            ref.sites.append({
-                "id": site_id, "account_id": a,
-                "domain_name": f"{'dom' if industry == 'real_estate' else 'auto'}{a}{s + 1}.example.ru",
-                "industry_name": industry,
-                # The last account's second site is switched off: statistics only, no speech.
-                "is_active": not (a == n_accounts and s == n_sites - 1 and n_sites > 1),
-                "target_call_min_duration": int(rng.choice([30, 40, 60])),
-                "second_communication_period": int(rng.choice([7, 14, 30])),
-                "cookie_lifetime": 90, "campaign_lifetime": 30,
-                "sales_enabled": True, "track_subdomains": bool(s == 0),
-            })
+            ref.sites.append(
+                {
+                    "id": site_id,
+                    "account_id": a,
+                    "domain_name": f"{'dom' if industry == 'real_estate' else 'auto'}{a}{s + 1}.example.ru",
+                    "industry_name": industry,
+                    # The last account's second site is switched off: statistics only, no speech.
+                    "is_active": not (a == n_accounts and s == n_sites - 1 and n_sites > 1),
+                    "target_call_min_duration": int(rng.choice([30, 40, 60])),
+                    "second_communication_period": int(rng.choice([7, 14, 30])),
+                    "cookie_lifetime": 90,
+                    "campaign_lifetime": 30,
+                    "sales_enabled": True,
+                    "track_subdomains": bool(s == 0),
+                }
+            )
             no_campaign_id = None
             for c, (channel, engine, cname, paid, _w) in enumerate(CHANNELS):
                 if cname == NO_CAMPAIGN_NAME and no_campaign_id is not None:
@@ -81,15 +92,28 @@ def build_reference(n_accounts: int, rng: np.random.Generator) -> Reference:
                 cid = site_id * 100 + c + 1
                 if cname == NO_CAMPAIGN_NAME:
                     no_campaign_id = cid
-                ref.campaigns.append({
-                    "id": cid, "account_id": a, "site_id": site_id, "name": cname,
-                    "channel": channel, "engine": engine, "paid": paid,
-                    "type": "no_campaign" if cname == NO_CAMPAIGN_NAME else ("integrated" if engine else "manual"),
-                })
-                ref.virtual_numbers.append({
-                    "number": f"7495{site_id:03d}{c + 1:04d}", "account_id": a,
-                    "site_id": site_id, "campaign_id": cid,
-                })
+                ref.campaigns.append(
+                    {
+                        "id": cid,
+                        "account_id": a,
+                        "site_id": site_id,
+                        "name": cname,
+                        "channel": channel,
+                        "engine": engine,
+                        "paid": paid,
+                        "type": "no_campaign"
+                        if cname == NO_CAMPAIGN_NAME
+                        else ("integrated" if engine else "manual"),
+                    }
+                )
+                ref.virtual_numbers.append(
+                    {
+                        "number": f"7495{site_id:03d}{c + 1:04d}",
+                        "account_id": a,
+                        "site_id": site_id,
+                        "campaign_id": cid,
+                    }
+                )
     return ref
 
 

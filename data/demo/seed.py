@@ -41,7 +41,9 @@ AUTOTAG_RULES = {
 }
 
 
-def seed_config(session: Session, reference: Reference, spec: DemoSpec, actor: str = "demo") -> None:
+def seed_config(
+    session: Session, reference: Reference, spec: DemoSpec, actor: str = "demo"
+) -> None:
     if session.scalar(select(Account).limit(1)) is not None:
         return
     for a in reference.accounts:
@@ -57,8 +59,14 @@ def seed_config(session: Session, reference: Reference, spec: DemoSpec, actor: s
         groups[g["id"]] = EmployeeGroup(**g)
         session.add(groups[g["id"]])
     for e in reference.employees:
-        session.add(Employee(id=e["id"], account_id=e["account_id"], full_name=e["full_name"],
-                             groups=[groups[g] for g in e["group_ids"]]))
+        session.add(
+            Employee(
+                id=e["id"],
+                account_id=e["account_id"],
+                full_name=e["full_name"],
+                groups=[groups[g] for g in e["group_ids"]],
+            )
+        )
     session.flush()
     for v in reference.virtual_numbers:
         session.add(VirtualNumber(**v))
@@ -72,11 +80,23 @@ def seed_config(session: Session, reference: Reference, spec: DemoSpec, actor: s
             if negatives:
                 conditions.append({"op": "not_contains_any", "keywords": negatives})
             rule_id = f"a{account['id']}-{tag}"
-            rules.put_rule(session, "autotag", rule_id, {
-                "id": rule_id, "tag": tag, "enabled": True,
-                "communication_types": ["call", "chat", "offline_message"], "site_ids": None,
-                "speaker": "any", "conditions": conditions,
-            }, actor, valid_from=start, account_id=account["id"])
+            rules.put_rule(
+                session,
+                "autotag",
+                rule_id,
+                {
+                    "id": rule_id,
+                    "tag": tag,
+                    "enabled": True,
+                    "communication_types": ["call", "chat", "offline_message"],
+                    "site_ids": None,
+                    "speaker": "any",
+                    "conditions": conditions,
+                },
+                actor,
+                valid_from=start,
+                account_id=account["id"],
+            )
     _seed_transcription_rules(session, reference, spec, actor, start)
 
 
@@ -84,16 +104,44 @@ def _seed_transcription_rules(session, reference: Reference, spec: DemoSpec, act
     """Every active site's calls are transcribed, except a two-hour off-window on one day that
     shows the rules are applied as of call time."""
     for account in reference.accounts:
-        sites = [s["id"] for s in reference.sites if s["account_id"] == account["id"] and s["is_active"]]
+        sites = [
+            s["id"] for s in reference.sites if s["account_id"] == account["id"] and s["is_active"]
+        ]
         if not sites:
             continue
-        payload = {"id": f"t{account['id']}", "virtual_phone_numbers": None, "employee_ids": None,
-                   "employee_group_ids": None, "site_ids": sites, "campaign_ids": None, "enabled": True}
-        rules.put_rule(session, "transcription", payload["id"], payload, actor, valid_from=start,
-                       account_id=account["id"])
+        payload = {
+            "id": f"t{account['id']}",
+            "virtual_phone_numbers": None,
+            "employee_ids": None,
+            "employee_group_ids": None,
+            "site_ids": sites,
+            "campaign_ids": None,
+            "enabled": True,
+        }
+        rules.put_rule(
+            session,
+            "transcription",
+            payload["id"],
+            payload,
+            actor,
+            valid_from=start,
+            account_id=account["id"],
+        )
         if account["id"] == 1:
             off = dt.datetime.combine(spec.end - dt.timedelta(days=2), dt.time(14, 0))
-            rules.put_rule(session, "transcription", payload["id"], {**payload, "enabled": False}, actor,
-                           valid_from=off)
-            rules.put_rule(session, "transcription", payload["id"], payload, actor,
-                           valid_from=off + dt.timedelta(hours=2))
+            rules.put_rule(
+                session,
+                "transcription",
+                payload["id"],
+                {**payload, "enabled": False},
+                actor,
+                valid_from=off,
+            )
+            rules.put_rule(
+                session,
+                "transcription",
+                payload["id"],
+                payload,
+                actor,
+                valid_from=off + dt.timedelta(hours=2),
+            )

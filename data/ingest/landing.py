@@ -51,7 +51,9 @@ def landing_files(landing_dir: Path, table: str, day: dt.date) -> list[Path]:
     for folder in (base / day.isoformat(), base / f"date={day.isoformat()}"):
         if folder.is_dir():
             found += [p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES]
-    found += [p for p in base.glob(f"{day.isoformat()}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    found += [
+        p for p in base.glob(f"{day.isoformat()}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES
+    ]
     return sorted(found)
 
 
@@ -83,12 +85,22 @@ def ingest_files(
                 "0 AS _file WHERE false"
             )
         extra = pa.table(
-            {name: pa.array([r[i] for r in rejects], QUARANTINE_SCHEMA.field(name).type)
-             for i, name in enumerate(QUARANTINE_SCHEMA.names)}
+            {
+                name: pa.array([r[i] for r in rejects], QUARANTINE_SCHEMA.field(name).type)
+                for i, name in enumerate(QUARANTINE_SCHEMA.names)
+            }
         )
         # One file read by DuckDB keeps its order; a union of several may interleave.
-        result = validate(con, "_all", contract, day=day, known_site_ids=known_site_ids,
-                          now=now, extra_rejects=extra, keeps_order=len(files) == 1)
+        result = validate(
+            con,
+            "_all",
+            contract,
+            day=day,
+            known_site_ids=known_site_ids,
+            now=now,
+            extra_rejects=extra,
+            keeps_order=len(files) == 1,
+        )
         warehouse.write_partition_query(table, day, con, result.accepted_query)
     finally:
         con.close()
@@ -100,13 +112,25 @@ def ingest_files(
             key = part.split(":")[0] if part.startswith("unparseable") else part
             reasons[key] = reasons.get(key, 0) + 1
     top = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:10])
-    return IngestResult(table, day, len(files), result.rows_in, result.accepted, result.quarantined,
-                        result.merged, result.written, top)
+    return IngestResult(
+        table,
+        day,
+        len(files),
+        result.rows_in,
+        result.accepted,
+        result.quarantined,
+        result.merged,
+        result.written,
+        top,
+    )
 
 
 def _name_files(quarantine: pa.Table, files: list[Path]) -> pa.Table:
     """Validation numbers files by their position; quarantine names them."""
-    names = [f if not f.isdigit() else str(files[int(f)]) for f in quarantine.column("source_file").to_pylist()]
+    names = [
+        f if not f.isdigit() else str(files[int(f)])
+        for f in quarantine.column("source_file").to_pylist()
+    ]
     return quarantine.set_column(1, "source_file", pa.array(names, pa.string()))
 
 
@@ -117,4 +141,6 @@ def ingest_day(
     day: dt.date,
     known_site_ids: Iterable[int] | None = None,
 ) -> IngestResult:
-    return ingest_files(warehouse, table, day, landing_files(landing_dir, table, day), known_site_ids)
+    return ingest_files(
+        warehouse, table, day, landing_files(landing_dir, table, day), known_site_ids
+    )

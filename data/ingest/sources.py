@@ -54,7 +54,10 @@ def _detect_encoding(path: Path) -> str:
 
 def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     target = workdir / (path.stem + ".utf8.csv")
-    with open(path, encoding=encoding, newline="") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+    with (
+        open(path, encoding=encoding, newline="") as src,
+        open(target, "w", encoding="utf-8", newline="") as dst,
+    ):
         while chunk := src.read(1 << 22):
             dst.write(chunk)
     return target
@@ -88,7 +91,9 @@ def _select_contract_columns(
             cols.append(f'"{f.name}"')
         else:
             cols.append(f'CAST(NULL AS VARCHAR) AS "{f.name}"')
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(cols)}, {line} AS _line FROM {source}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(cols)}, {line} AS _line FROM {source}"
+    )
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str) -> Staged:
@@ -117,8 +122,11 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
                 continue
             # An unterminated quote swallows the lines after it: each keeps its own reject.
             for offset, text in enumerate((csv_line or "").rstrip("\n").split("\n") or [""]):
-                reason = (f"unparseable CSV line: {message}" if offset == 0 else
-                          f"unparseable CSV line: inside an unterminated quote opened on line {line}")
+                reason = (
+                    f"unparseable CSV line: {message}"
+                    if offset == 0
+                    else f"unparseable CSV line: inside an unterminated quote opened on line {line}"
+                )
                 rejects.setdefault(int(line) + offset, Reject(int(line) + offset, reason, text))
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
         good = con.execute("SELECT count(*) FROM _raw").fetchone()[0]
@@ -135,9 +143,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
                 listing = "[" + ", ".join(map(str, thresholds)) + "]"
                 line = f"rowid + 2 + len(list_filter({listing}, t -> t <= rowid + 1))"
             else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _shift_{view}(threshold BIGINT, shift BIGINT)")
-                con.executemany(f"INSERT INTO _shift_{view} VALUES (?, ?)",
-                                [(t, i) for i, t in enumerate(thresholds, start=1)])
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _shift_{view}(threshold BIGINT, shift BIGINT)"
+                )
+                con.executemany(
+                    f"INSERT INTO _shift_{view} VALUES (?, ?)",
+                    [(t, i) for i, t in enumerate(thresholds, start=1)],
+                )
                 source = (
                     f"(SELECT r.*, r.rowid AS _rowid, coalesce(s.shift, 0) AS _shift FROM _raw_{view} r "
                     f"ASOF LEFT JOIN _shift_{view} s ON r.rowid + 1 >= s.threshold ORDER BY r.rowid)"
@@ -161,7 +173,9 @@ def _jsonish(value) -> str | None:
     return str(value)
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str) -> Staged:
+def stage_jsonl(
+    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str
+) -> Staged:
     names = contract.names
     columns: dict[str, list] = {n: [] for n in names}
     lines: list[int] = []
@@ -180,14 +194,21 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, 
             for n in names:
                 columns[n].append(_jsonish(obj.get(n)))
             lines.append(number)
-    arrow = pa.table({**{n: pa.array(columns[n], pa.string()) for n in names}, "_line": pa.array(lines, pa.int64())})
+    arrow = pa.table(
+        {
+            **{n: pa.array(columns[n], pa.string()) for n in names},
+            "_line": pa.array(lines, pa.int64()),
+        }
+    )
     con.register("_arrow_stage", arrow)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM _arrow_stage")
     con.unregister("_arrow_stage")
     return Staged(view, len(lines) + len(rejects), rejects)
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str) -> Staged:
+def stage_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str
+) -> Staged:
     quoted = str(path).replace("'", "''")
     source = f"(SELECT *, row_number() OVER () AS _line FROM read_parquet('{quoted}'))"
     present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
@@ -198,15 +219,21 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract
         elif f.type in ("json", "int_list", "str_list"):
             casts.append(f'CAST(to_json("{f.name}") AS VARCHAR) AS "{f.name}"')
         elif f.type == "datetime":
-            casts.append(f'strftime(CAST("{f.name}" AS TIMESTAMP), \'%Y-%m-%d %H:%M:%S\') AS "{f.name}"')
+            casts.append(
+                f'strftime(CAST("{f.name}" AS TIMESTAMP), \'%Y-%m-%d %H:%M:%S\') AS "{f.name}"'
+            )
         else:
             casts.append(f'CAST("{f.name}" AS VARCHAR) AS "{f.name}"')
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(casts)}, _line FROM {source}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(casts)}, _line FROM {source}"
+    )
     rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
     return Staged(view, rows, [])
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str = "_staged") -> Staged:
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str = "_staged"
+) -> Staged:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return stage_csv(con, path, contract, view)

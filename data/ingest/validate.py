@@ -55,7 +55,7 @@ def typed_expr(f: Field, col: str | None = None) -> str:
 
 
 def _blank_flag(f: Field) -> str:
-    return f'{_q("_blank_" + f.name)}'
+    return f"{_q('_blank_' + f.name)}"
 
 
 def _field_reasons(f: Field) -> list[str]:
@@ -120,7 +120,8 @@ def validate(
     )
     flags = ", ".join(_blank_flag(f) for f in contract.fields)
     row_checks = [
-        f"CASE WHEN coalesce(({c.failing_sql}), false) THEN '{c.reason}' END" for c in contract.checks
+        f"CASE WHEN coalesce(({c.failing_sql}), false) THEN '{c.reason}' END"
+        for c in contract.checks
     ]
     time_col = _q(contract.time_field)
     row_checks.append(
@@ -144,23 +145,29 @@ def validate(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
         WITH typed AS (SELECT {typed_cols}, _file, _line FROM {staged_view})
         SELECT * EXCLUDE ({flags}),
-               concat_ws('; ', {', '.join(reasons + row_checks)}) AS _reason
+               concat_ws('; ', {", ".join(reasons + row_checks)}) AS _reason
         FROM typed"""
     )
     key_sql = ", ".join(_q(k) for k in contract.key)
-    distinct_sql = f"count(DISTINCT ({key_sql})) FILTER (WHERE _reason = '')" if contract.key else "0"
+    distinct_sql = (
+        f"count(DISTINCT ({key_sql})) FILTER (WHERE _reason = '')" if contract.key else "0"
+    )
     rows_in, failed, distinct = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE _reason <> ''), {distinct_sql} FROM _checked"
     ).fetchone()
     # Only failing rows pay for their raw payload as JSON.
-    quarantine = QUARANTINE_SCHEMA.empty_table() if not failed else con.execute(
-        f"""SELECT '{contract.table}' AS source_table, c._file AS source_file,
+    quarantine = (
+        QUARANTINE_SCHEMA.empty_table()
+        if not failed
+        else con.execute(
+            f"""SELECT '{contract.table}' AS source_table, c._file AS source_file,
                CAST(c._line AS BIGINT) AS line, c._reason AS reason,
                CAST(to_json(s) AS VARCHAR) AS payload
         FROM (SELECT _file, _line, _reason FROM _checked WHERE _reason <> '') c
         JOIN (SELECT * FROM {staged_view}) s USING (_file, _line)
         ORDER BY c._file, c._line"""
-    ).arrow()
+        ).arrow()
+    )
     if not isinstance(quarantine, pa.Table):
         quarantine = quarantine.read_all()
     quarantine = _drop_payload_bookkeeping(quarantine).cast(QUARANTINE_SCHEMA)

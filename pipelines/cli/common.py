@@ -34,7 +34,7 @@ def run_cli(func: Callable) -> Callable:
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yields (line number, object) for every non-blank line; bad JSON is an InputError."""
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the with below; only the open may fail here
     except OSError as error:
         raise InputError(path, None, None, f"cannot open: {error.strerror}") from None
     with handle:

@@ -8,7 +8,9 @@ import typer
 from data.demo.generator import DemoSpec
 from pipelines.cli.common import emit, run_cli
 
-demo_app = typer.Typer(help="Generate the demo account and run the pipeline on it.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="Generate the demo account and run the pipeline on it.", no_args_is_help=True
+)
 
 Days = Annotated[int, typer.Option(help="Days of communications.")]
 CallsPerDay = Annotated[int, typer.Option(help="Calls per day across accounts.")]
@@ -19,36 +21,61 @@ SpamDays = Annotated[int, typer.Option(help="Days of the platform-wide incoming-
 IncomingPerDay = Annotated[int, typer.Option(help="Platform-wide incoming calls per day.")]
 
 
-def _spec(days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day) -> DemoSpec:
-    return DemoSpec(days=days, calls_per_day=calls_per_day, accounts=accounts, seed=seed,
-                    audio_calls=audio_calls, spam_days=spam_days,
-                    incoming_calls_per_day=incoming_calls_per_day)
+def _spec(
+    days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day
+) -> DemoSpec:
+    return DemoSpec(
+        days=days,
+        calls_per_day=calls_per_day,
+        accounts=accounts,
+        seed=seed,
+        audio_calls=audio_calls,
+        spam_days=spam_days,
+        incoming_calls_per_day=incoming_calls_per_day,
+    )
 
 
 @demo_app.command("generate")
 @run_cli
-def generate(days: Days = 21, calls_per_day: CallsPerDay = 40, accounts: Accounts = 3, seed: Seed = 7,
-             audio_calls: AudioCalls = 0, spam_days: SpamDays = 190,
-             incoming_calls_per_day: IncomingPerDay = 3000,
-             home: Annotated[Path | None, typer.Option(help="Default: CALLSCOPE_HOME.")] = None) -> None:
+def generate(
+    days: Days = 21,
+    calls_per_day: CallsPerDay = 40,
+    accounts: Accounts = 3,
+    seed: Seed = 7,
+    audio_calls: AudioCalls = 0,
+    spam_days: SpamDays = 190,
+    incoming_calls_per_day: IncomingPerDay = 3000,
+    home: Annotated[Path | None, typer.Option(help="Default: CALLSCOPE_HOME.")] = None,
+) -> None:
     """Writes landing files, ground truth and the demo configuration."""
     from pipelines.demo import prepare_demo
 
-    result = prepare_demo(_spec(days, calls_per_day, accounts, seed, audio_calls, spam_days,
-                                incoming_calls_per_day), home)
+    result = prepare_demo(
+        _spec(days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day),
+        home,
+    )
     emit({"home": str(result.home), "counts": result.counts})
 
 
 @demo_app.command("run")
 @run_cli
-def run(days: Days = 21, calls_per_day: CallsPerDay = 40, accounts: Accounts = 3, seed: Seed = 7,
-        audio_calls: AudioCalls = 4, spam_days: SpamDays = 190, incoming_calls_per_day: IncomingPerDay = 3000,
-        fresh: Annotated[bool, typer.Option(help="Start from an empty CALLSCOPE_HOME.")] = True) -> None:
+def run(
+    days: Days = 21,
+    calls_per_day: CallsPerDay = 40,
+    accounts: Accounts = 3,
+    seed: Seed = 7,
+    audio_calls: AudioCalls = 4,
+    spam_days: SpamDays = 190,
+    incoming_calls_per_day: IncomingPerDay = 3000,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty CALLSCOPE_HOME.")] = True,
+) -> None:
     """Generates the demo account, materializes every asset for the demo period, prints a summary."""
     from pipelines.demo import run_demo
 
-    summary = run_demo(_spec(days, calls_per_day, accounts, seed, audio_calls, spam_days,
-                             incoming_calls_per_day), fresh=fresh)
+    summary = run_demo(
+        _spec(days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day),
+        fresh=fresh,
+    )
     typer.echo(summary.render())
     if not summary.ok:
         raise typer.Exit(1)

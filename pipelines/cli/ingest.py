@@ -23,8 +23,10 @@ def register(app: typer.Typer) -> None:
     def ingest(
         path: Annotated[Path, typer.Argument(help="A landing file, or a folder of them.")],
         date: Annotated[str, typer.Option("--date", help="The partition day, YYYY-MM-DD.")],
-        table: Annotated[str | None, typer.Option(help=f"One of {', '.join(CONTRACTS)}; "
-                                                   "default: the folder name.")] = None,
+        table: Annotated[
+            str | None,
+            typer.Option(help=f"One of {', '.join(CONTRACTS)}; default: the folder name."),
+        ] = None,
     ) -> None:
         """Validates files into one day of a warehouse table; bad rows go to quarantine."""
         try:
@@ -33,12 +35,21 @@ def register(app: typer.Typer) -> None:
             raise InputError("--date", None, "date", f"{date!r} is not YYYY-MM-DD") from None
         if not path.exists():
             raise InputError(path, None, None, "no such file or folder")
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
         if not files:
             raise InputError(path, None, None, f"no {', '.join(SUPPORTED_SUFFIXES)} files")
         table = table or _table_from_path(path)
         if table not in CONTRACTS:
-            raise InputError(path, None, "table", f"unknown table {table!r}; use --table with one of {sorted(CONTRACTS)}")
+            raise InputError(
+                path,
+                None,
+                "table",
+                f"unknown table {table!r}; use --table with one of {sorted(CONTRACTS)}",
+            )
         store = ConfigStore.from_settings()
         with store.session() as session:
             sites = known_site_ids(session) or None

@@ -33,10 +33,19 @@ def test_rules_as_of_follow_the_version_history(store):
     payload = {"id": "t1", "enabled": True}
     with store.session() as session:
         rules.put_rule(session, "transcription", "t1", payload, "anna", valid_from=T(2026, 5, 1))
-        rules.put_rule(session, "transcription", "t1", {**payload, "enabled": False}, "anna",
-                       valid_from=T(2026, 5, 3, 14))
-        rules.put_rule(session, "transcription", "t1", payload, "boris", valid_from=T(2026, 5, 3, 16))
+        rules.put_rule(
+            session,
+            "transcription",
+            "t1",
+            {**payload, "enabled": False},
+            "anna",
+            valid_from=T(2026, 5, 3, 14),
+        )
+        rules.put_rule(
+            session, "transcription", "t1", payload, "boris", valid_from=T(2026, 5, 3, 16)
+        )
     with store.session() as session:
+
         def enabled_at(at):
             (version,) = rules.rules_as_of(session, "transcription", at)
             return version.version, version.payload["enabled"]
@@ -48,16 +57,23 @@ def test_rules_as_of_follow_the_version_history(store):
         assert enabled_at(T(2026, 5, 3, 16)) == (3, True)
         history = rules.rule_history(session, "transcription", "t1")
         assert [(v.valid_from, v.valid_to) for v in history] == [
-            (T(2026, 5, 1), T(2026, 5, 3, 14)), (T(2026, 5, 3, 14), T(2026, 5, 3, 16)), (T(2026, 5, 3, 16), None)]
+            (T(2026, 5, 1), T(2026, 5, 3, 14)),
+            (T(2026, 5, 3, 14), T(2026, 5, 3, 16)),
+            (T(2026, 5, 3, 16), None),
+        ]
         day = rules.versions_between(session, "transcription", T(2026, 5, 3), T(2026, 5, 4))
         assert [v.version for v in day] == [1, 2, 3]
 
 
 def test_history_is_append_only_and_deletion_keeps_it(store):
     with store.session() as session:
-        rules.put_rule(session, "autotag", "r1", {"tag": "Ипотека"}, "anna", valid_from=T(2026, 5, 2))
+        rules.put_rule(
+            session, "autotag", "r1", {"tag": "Ипотека"}, "anna", valid_from=T(2026, 5, 2)
+        )
         with pytest.raises(ValueError, match="append-only"):
-            rules.put_rule(session, "autotag", "r1", {"tag": "Ипотека"}, "anna", valid_from=T(2026, 5, 1))
+            rules.put_rule(
+                session, "autotag", "r1", {"tag": "Ипотека"}, "anna", valid_from=T(2026, 5, 1)
+            )
     with store.session() as session:
         rules.delete_rule(session, "autotag", "r1", "anna", at=T(2026, 5, 5))
         assert rules.current_rules(session, "autotag") == []
@@ -73,7 +89,11 @@ def test_every_change_keeps_an_audit_record(store):
         rules.delete_rule(session, "autotag", "r1", "vera", at=T(2026, 5, 3))
     with store.session() as session:
         records = audit.history(session, "autotag_rule", "r1")
-        assert [(r.actor, r.action) for r in records] == [("anna", "create"), ("boris", "update"), ("vera", "delete")]
+        assert [(r.actor, r.action) for r in records] == [
+            ("anna", "create"),
+            ("boris", "update"),
+            ("vera", "delete"),
+        ]
         assert records[1].before == {"tag": "А"} and records[1].after == {"tag": "Б"}
         assert records[2].after is None
 

@@ -19,7 +19,11 @@ def test_partitions_are_written_read_and_listed(tmp_path):
     assert wh.partitions("calls") == [DAY, DAY + dt.timedelta(days=1)]
     assert wh.tables() == ["calls"]
     assert wh.read("calls", start=DAY, end=DAY)["id"].tolist() == [1, 2]
-    assert wh.read("calls")["date"].astype(str).tolist() == ["2026-05-01", "2026-05-01", "2026-05-02"]
+    assert wh.read("calls")["date"].astype(str).tolist() == [
+        "2026-05-01",
+        "2026-05-01",
+        "2026-05-02",
+    ]
     assert wh.connect().execute("SELECT sum(id) FROM calls").fetchone()[0] == 6
 
 
@@ -64,7 +68,9 @@ WRITER = textwrap.dedent(
 
 def _start_writer(tmp_path, rows=400_000):
     marker = tmp_path / "written"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "wh"), str(rows), str(marker)])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path / "wh"), str(rows), str(marker)]
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -89,7 +95,9 @@ def test_readers_never_block_or_break_while_a_writer_rewrites(tmp_path):
     try:
         for _ in range(40):
             con = wh.connect()
-            total, generations = con.execute("SELECT count(*), count(DISTINCT generation) FROM calls").fetchone()
+            total, generations = con.execute(
+                "SELECT count(*), count(DISTINCT generation) FROM calls"
+            ).fetchone()
             con.close()
             assert (total, generations) == (50_000, 1)
     finally:

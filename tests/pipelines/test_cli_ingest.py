@@ -19,7 +19,12 @@ def test_ingest_loads_a_file_and_reports_reconciled_counts(tmp_path, callscope_h
     result = runner.invoke(app, ["ingest", str(path), "--date", "2026-05-01", "--table", "calls"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["rows_in"], report["accepted"], report["quarantined"], report["reconciles"]) == (2, 1, 1, True)
+    assert (report["rows_in"], report["accepted"], report["quarantined"], report["reconciles"]) == (
+        2,
+        1,
+        1,
+        True,
+    )
     assert Warehouse(callscope_home / "warehouse").count("calls") == 1
 
 

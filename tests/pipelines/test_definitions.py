@@ -6,8 +6,16 @@ from pipelines.partitions import daily_partitions
 
 def test_definitions_load_with_resources_job_and_schedule():
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"calls", "chats", "offline_messages", "visitor_sessions", "deals", "ad_costs",
-            "incoming_calls", "communications"} <= keys
+    assert {
+        "calls",
+        "chats",
+        "offline_messages",
+        "visitor_sessions",
+        "deals",
+        "ad_costs",
+        "incoming_calls",
+        "communications",
+    } <= keys
     job = defs.resolve_job_def("nightly")
     assert job.partitions_def == daily_partitions
     schedule = defs.resolve_schedule_def("nightly_schedule")

@@ -17,12 +17,32 @@ def _landing(home):
     folder = home / "landing" / "calls" / DAY
     folder.mkdir(parents=True)
     rows = [
-        {"id": 1, "start_time": f"{DAY} 10:00:00", "is_lost": False, "site_id": 1, "visitor_id": 5,
-         "talk_duration": 90, "total_duration": 100, "call_records": ["rec-1"]},
-        {"id": 2, "start_time": f"{DAY} 11:00:00", "is_lost": True, "site_id": 1,
-         "talk_duration": 0, "total_duration": 9},
-        {"id": 3, "start_time": f"{DAY} 12:00:00", "is_lost": False, "site_id": 404,
-         "talk_duration": 5, "total_duration": 9},
+        {
+            "id": 1,
+            "start_time": f"{DAY} 10:00:00",
+            "is_lost": False,
+            "site_id": 1,
+            "visitor_id": 5,
+            "talk_duration": 90,
+            "total_duration": 100,
+            "call_records": ["rec-1"],
+        },
+        {
+            "id": 2,
+            "start_time": f"{DAY} 11:00:00",
+            "is_lost": True,
+            "site_id": 1,
+            "talk_duration": 0,
+            "total_duration": 9,
+        },
+        {
+            "id": 3,
+            "start_time": f"{DAY} 12:00:00",
+            "is_lost": False,
+            "site_id": 404,
+            "talk_duration": 5,
+            "total_duration": 9,
+        },
     ]
     (folder / "calls.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
 
@@ -32,14 +52,22 @@ def _materialize(home, selection, quarantine_limit=0.9):
     with store.session() as session:
         if session.get(Account, 1) is None:
             session.add(Account(id=1, name="Агентство"))
-            session.add(Site(id=1, account_id=1, domain_name="example.ru", target_call_min_duration=60))
+            session.add(
+                Site(id=1, account_id=1, domain_name="example.ru", target_call_min_duration=60)
+            )
     return dg.materialize(
-        [*assets.raw_assets, assets.communications, checks.communications_have_accounts,
-         checks.communications_unique],
+        [
+            *assets.raw_assets,
+            assets.communications,
+            checks.communications_have_accounts,
+            checks.communications_unique,
+        ],
         selection=selection,
         partition_key=DAY,
-        resources={"warehouse": WarehouseResource(root=str(home / "warehouse")),
-                   "config_store": ConfigStoreResource(url=store.url)},
+        resources={
+            "warehouse": WarehouseResource(root=str(home / "warehouse")),
+            "config_store": ConfigStoreResource(url=store.url),
+        },
         raise_on_error=False,
     )
 
@@ -52,9 +80,15 @@ def test_ingest_and_communications_materialize_with_checks(callscope_home, monke
     meta = result.asset_materializations_for_node("calls")[0].metadata
     assert (meta["rows_in"].value, meta["accepted"].value, meta["quarantined"].value) == (4, 2, 2)
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert evaluations == {"rows_reconcile": True, "quarantine_share": True,
-                           "communications_have_accounts": True, "communications_unique": True}
-    comms = Warehouse(callscope_home / "warehouse").read("communications").set_index("communication_id")
+    assert evaluations == {
+        "rows_reconcile": True,
+        "quarantine_share": True,
+        "communications_have_accounts": True,
+        "communications_unique": True,
+    }
+    comms = (
+        Warehouse(callscope_home / "warehouse").read("communications").set_index("communication_id")
+    )
     assert comms.loc["call:1", ["is_target", "is_primary"]].tolist() == [True, True]
     assert comms.loc["call:2", "is_lost"]
 

@@ -34,7 +34,9 @@ def _summarize(results: list[IngestResult]) -> dict:
         "duplicates_merged": sum(r.merged for r in results),
         "rows_written": sum(r.written for r in results),
         "quarantined_share": round(quarantined / rows_in, 6) if rows_in else 0.0,
-        "quarantine_reasons": dg.MetadataValue.json(dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:10])),
+        "quarantine_reasons": dg.MetadataValue.json(
+            dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:10])
+        ),
     }
 
 
@@ -49,14 +51,21 @@ def _raw_asset(table: str) -> dg.AssetsDefinition:
         description=f"{contract.description} Rejected rows go to quarantine_{table}.",
         kinds={"parquet", "duckdb"},
         check_specs=[
-            dg.AssetCheckSpec("rows_reconcile", asset=table,
-                              description="rows in = accepted + quarantined"),
-            dg.AssetCheckSpec("quarantine_share", asset=table,
-                              description="quarantined share stays under CALLSCOPE_QUARANTINE_MAX_SHARE"),
+            dg.AssetCheckSpec(
+                "rows_reconcile", asset=table, description="rows in = accepted + quarantined"
+            ),
+            dg.AssetCheckSpec(
+                "quarantine_share",
+                asset=table,
+                description="quarantined share stays under CALLSCOPE_QUARANTINE_MAX_SHARE",
+            ),
         ],
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               config_store: ConfigStoreResource):
+    def _asset(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        config_store: ConfigStoreResource,
+    ):
         settings = get_settings()
         with config_store.get().session() as session:
             sites = known_site_ids(session) or None
@@ -65,13 +74,18 @@ def _raw_asset(table: str) -> dg.AssetsDefinition:
             for day in partition_days(context)
         ]
         summary = _summarize(results)
-        context.log.info(f"{table}: {summary['rows_in']} rows in, {summary['quarantined']} quarantined")
+        context.log.info(
+            f"{table}: {summary['rows_in']} rows in, {summary['quarantined']} quarantined"
+        )
         yield dg.MaterializeResult(metadata=summary)
         yield dg.AssetCheckResult(
             check_name="rows_reconcile",
             passed=all(r.reconciles for r in results),
-            metadata={"rows_in": summary["rows_in"], "accepted": summary["accepted"],
-                      "quarantined": summary["quarantined"]},
+            metadata={
+                "rows_in": summary["rows_in"],
+                "accepted": summary["accepted"],
+                "quarantined": summary["quarantined"],
+            },
         )
         limit = settings.quarantine_max_share
         yield dg.AssetCheckResult(
@@ -96,8 +110,11 @@ raw_assets = [_raw_asset(table) for table in RAW_TABLES]
     description="Calls, chats and leads as one table with CoMagic attributes: primary, lost, "
     "target (site's minimum duration) and repeat contact (site's period).",
 )
-def communications(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                   config_store: ConfigStoreResource) -> dg.MaterializeResult:
+def communications(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    config_store: ConfigStoreResource,
+) -> dg.MaterializeResult:
     wh = warehouse.get()
     with config_store.get().session() as session:
         sites = sites_frame(session)
@@ -107,12 +124,17 @@ def communications(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         wh.write_partition("communications", day, table)
         if table.num_rows == 0:
             continue
-        frame = table.select(["communication_type", "is_target", "is_primary", "is_lost", "is_repeat",
-                              "account_id"]).to_pandas()
+        frame = table.select(
+            ["communication_type", "is_target", "is_primary", "is_lost", "is_repeat", "account_id"]
+        ).to_pandas()
         for key, n in frame["communication_type"].value_counts().items():
             totals[f"{key}s"] = totals.get(f"{key}s", 0) + int(n)
         for flag in ("is_target", "is_primary", "is_lost", "is_repeat"):
-            totals[flag.removeprefix("is_")] = totals.get(flag.removeprefix("is_"), 0) + int(frame[flag].sum())
-        totals["without_account"] = totals.get("without_account", 0) + int(frame["account_id"].isna().sum())
+            totals[flag.removeprefix("is_")] = totals.get(flag.removeprefix("is_"), 0) + int(
+                frame[flag].sum()
+            )
+        totals["without_account"] = totals.get("without_account", 0) + int(
+            frame["account_id"].isna().sum()
+        )
         totals["rows"] = totals.get("rows", 0) + len(frame)
     return dg.MaterializeResult(metadata=totals)

@@ -2,13 +2,15 @@
 
 import dagster as dg
 
-
 from pipelines.resources import WarehouseResource
 
 
-@dg.asset_check(asset="communications", description="Every communication belongs to a known site's account.")
-def communications_have_accounts(context: dg.AssetCheckExecutionContext,
-                                 warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset="communications", description="Every communication belongs to a known site's account."
+)
+def communications_have_accounts(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     wh = warehouse.get()
     if not wh.has_table("communications"):
         return dg.AssetCheckResult(passed=True, metadata={"rows": 0})
@@ -16,12 +18,17 @@ def communications_have_accounts(context: dg.AssetCheckExecutionContext,
     rows, orphans = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE account_id IS NULL) FROM communications"
     ).fetchone()
-    return dg.AssetCheckResult(passed=orphans == 0, metadata={"rows": rows, "without_account": orphans})
+    return dg.AssetCheckResult(
+        passed=orphans == 0, metadata={"rows": rows, "without_account": orphans}
+    )
 
 
-@dg.asset_check(asset="communications", description="Ids are unique: re-running a day never duplicates.")
-def communications_unique(context: dg.AssetCheckExecutionContext,
-                          warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset="communications", description="Ids are unique: re-running a day never duplicates."
+)
+def communications_unique(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     wh = warehouse.get()
     if not wh.has_table("communications"):
         return dg.AssetCheckResult(passed=True, metadata={"duplicates": 0})
@@ -30,6 +37,3 @@ def communications_unique(context: dg.AssetCheckExecutionContext,
         "SELECT count(*) - count(DISTINCT communication_id) FROM communications"
     ).fetchone()[0]
     return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicates": dupes})
-
-
-

@@ -27,13 +27,18 @@ def landing_days(landing_dir: Path) -> dict[str, float]:
     return newest
 
 
-@dg.sensor(job_name="nightly", minimum_interval_seconds=60,
-           description="Runs the pipeline for a day when files for it land or change.")
+@dg.sensor(
+    job_name="nightly",
+    minimum_interval_seconds=60,
+    description="Runs the pipeline for a day when files for it land or change.",
+)
 def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     seen = json.loads(context.cursor) if context.cursor else {}
     current = landing_days(get_settings().landing_dir)
     changed = sorted(day for day, mtime in current.items() if mtime > seen.get(day, 0.0))
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=day, run_key=f"{day}@{current[day]}") for day in changed],
+        run_requests=[
+            dg.RunRequest(partition_key=day, run_key=f"{day}@{current[day]}") for day in changed
+        ],
         cursor=json.dumps(current),
     )

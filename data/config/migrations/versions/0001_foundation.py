@@ -25,7 +25,9 @@ def upgrade() -> None:
     op.create_table(
         "sites",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column(
+            "account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True
+        ),
         sa.Column("domain_name", sa.String(255), nullable=False),
         sa.Column("industry_name", sa.String(100)),
         sa.Column("is_active", sa.Boolean, nullable=False),
@@ -40,7 +42,9 @@ def upgrade() -> None:
     op.create_table(
         "campaigns",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column(
+            "account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True
+        ),
         sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id"), index=True),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("channel", sa.String(30), nullable=False),
@@ -52,13 +56,17 @@ def upgrade() -> None:
     op.create_table(
         "employee_groups",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column(
+            "account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True
+        ),
         sa.Column("name", sa.String(200), nullable=False),
     )
     op.create_table(
         "employees",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column(
+            "account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True
+        ),
         sa.Column("full_name", sa.String(200), nullable=False),
     )
     op.create_table(
@@ -69,7 +77,9 @@ def upgrade() -> None:
     op.create_table(
         "virtual_numbers",
         sa.Column("number", sa.String(20), primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column(
+            "account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True
+        ),
         sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id")),
         sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id")),
     )
@@ -124,7 +134,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("backfill_requests", "audit_log", "rule_versions", "tags", "virtual_numbers",
-                  "employee_group_members", "employees", "employee_groups", "campaigns", "sites",
-                  "accounts"):
+    for table in (
+        "backfill_requests",
+        "audit_log",
+        "rule_versions",
+        "tags",
+        "virtual_numbers",
+        "employee_group_members",
+        "employees",
+        "employee_groups",
+        "campaigns",
+        "sites",
+        "accounts",
+    ):
         op.drop_table(table)

@@ -26,7 +26,7 @@ from models.errors import CorruptModelError
 FORMAT = "callscope-smarttag"
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-LIBRARIES = ("torch", "transformers", "tokenizers", "scikit-learn", "numpy", "pymorphy3")
+LIBRARIES = ("torch", "transformers", "tokenizers", "scikit-learn", "numpy", "pymorphy3", "navec")
 
 
 def library_versions() -> dict[str, str]:

@@ -3,7 +3,8 @@
 A few thousand labelled calls cannot teach a model that «ужасный» and «отвратительный» mean the
 same thing; vectors trained on a billion words of Russian news can. Each call becomes the mean
 and the element-wise maximum of its words' vectors (a word missing from the vocabulary is tried
-again as its lemma), standardised on the training rows, and joins the linear parts' n-grams.
+again as its lemma), standardised on the training rows, and joins the linear parts' n-grams (each part keeps the block
+only when it raises its validation macro-F1; see `models.linear`).
 
 The vectors are read from local disk only: `CALLSCOPE_WORD_VECTORS_PATH`, or else the file that
 `pip install natasha` puts in site-packages. Nothing is downloaded.

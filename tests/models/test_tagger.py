@@ -83,6 +83,9 @@ def test_save_load_roundtrip(tiny_model, tmp_path):
         loaded.predict_proba(docs), tiny_model.predict_proba(docs), atol=1e-5
     )
     assert loaded.metrics_ == {"smarttag": {"macro_f1": 0.9}}
+    assert [p.features.vectors_ is None for p in loaded.linear_] == [
+        p.features.vectors_ is None for p in tiny_model.linear_
+    ]
 
 
 @pytest.mark.parametrize(

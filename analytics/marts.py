@@ -140,14 +140,14 @@ def build_marts(
 
     report = end_to_end_report(touchpoints_day, comms_day, deals_day, costs_day, channels)
     attribution = attribute_all(paths_day, half_life_days=half_life_days, markov_order=markov_order)
-    excluded = pd.concat(
-        [
-            _excluded("visitor_sessions", dropped_sessions, "visitor_session_id"),
-            _excluded("communications", dropped_comms, "communication_id"),
-            _excluded("deals", dropped_deals, "id"),
-        ],
-        ignore_index=True,
-    )
+    excluded_parts = [
+        _excluded("visitor_sessions", dropped_sessions, "visitor_session_id"),
+        _excluded("communications", dropped_comms, "communication_id"),
+        _excluded("deals", dropped_deals, "id"),
+    ]
+    # empty parts carry no rows but would still decide the column dtypes
+    non_empty = [part for part in excluded_parts if len(part)]
+    excluded = pd.concat(non_empty or excluded_parts[:1], ignore_index=True)
     if day is not None and len(excluded):
         excluded = excluded[pd.to_datetime(excluded["date_time"]).dt.date == day]
     deals_in = _on(deals, "date_time", day) if day is not None else deals

@@ -12,7 +12,6 @@ The vectors are read from local disk only: `CALLSCOPE_WORD_VECTORS_PATH`, or els
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -50,14 +49,6 @@ def vectors_path() -> Path:
     if path is None or not path.is_file():
         raise ModelMissingError(VECTORS_NAME, VECTORS_SETTING, VECTORS_SOURCE, path=path)
     return path
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class WordVectors:
@@ -115,8 +106,9 @@ class VectorBlock:
 
     def fit(self, docs: Sequence[Document], vectors: WordVectors) -> VectorBlock:
         raw = vectors.features(docs)
+        spread = raw.std(axis=0)
         self.mean_ = raw.mean(axis=0)
-        self.scale_ = np.where(raw.std(axis=0) > 1e-6, raw.std(axis=0), 1.0).astype(np.float32)
+        self.scale_ = np.where(spread > 1e-6, spread, 1.0).astype(np.float32)
         return self
 
     def transform(self, docs: Sequence[Document], vectors: WordVectors) -> np.ndarray:

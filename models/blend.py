@@ -1,9 +1,17 @@
-"""Choosing how SmartTag's parts are combined, on the validation split only.
+"""Choosing how SmartTag's parts are combined, on held-out predictions only.
 
 The final probability is a weighted average of the parts' probabilities (the lemma and surface
-linear parts and the encoder). The weights are the point of a simplex grid with the best
-validation macro-F1; among points within a small tie of the best, the most even mix wins. A part
-whose own validation macro-F1 is more than 0.05 behind the best part's gets no weight.
+linear parts and the encoder), in two steps:
+- the linear parts' mix is chosen on their out-of-fold probabilities over every training row:
+  the point of a simplex grid with the best macro-F1; among points within a small tie of the
+  best, the most even mix wins, and a part more than 0.05 behind the best part gets no weight;
+- the encoder's share of the final blend is chosen on the validation split it was not trained
+  on, by the same rules: the best macro-F1, the most even share among ties, and no share when
+  the encoder alone is more than 0.05 behind the linear blend.
+
+Why the even mix on a tie: the encoder and the n-gram parts err in different places. When
+validation cannot tell the mixes apart (both perfect on an easy account), the average is the
+one that holds up best on calls unlike the training ones, such as new phrasings of a need.
 """
 
 from __future__ import annotations
@@ -103,3 +111,31 @@ def choose_weights(
         key=lambda item: (round(_evenness(item[1]), 6), -log_loss(item[2], truth, single_label)),
     )
     return weights, f1
+
+
+def choose_share(
+    base: np.ndarray,
+    extra: np.ndarray,
+    truth: np.ndarray,
+    single_label: bool,
+    step: float = STEP,
+    tie: float = TIE,
+) -> tuple[float, float]:
+    """The share of `extra` in `(1 - share) * base + share * extra`, and that blend's macro-F1.
+
+    Among shares within `tie` of the best macro-F1 the one closest to an even mix wins (then
+    the smaller); `extra` gets no share when alone it is more than `PRUNE` behind `base`.
+    """
+    base_f1 = val_score(base, truth, single_label)
+    if val_score(extra, truth, single_label) < base_f1 - PRUNE:
+        return 0.0, base_f1
+    ticks = int(round(1 / step))
+    scored = []
+    for tick in range(ticks + 1):
+        share = tick / ticks
+        blended = combine([base, extra], np.array([1 - share, share]))
+        scored.append((val_score(blended, truth, single_label), share))
+    best = max(f1 for f1, _ in scored)
+    close = [(abs(share - 0.5), share, f1) for f1, share in scored if f1 >= best - tie]
+    _, share, f1 = min(close)
+    return share, f1

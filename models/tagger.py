@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from transformers import AutoTokenizer, BertModel
 
-from models.blend import choose_weights, combine
+from models.blend import choose_share, choose_weights, combine
 from models.features import ProsodyScaler, encode_documents, token_words
 from models.linear import C_GRID, VIEWS, LinearPart
 from models.metrics import indicator, is_single_label
@@ -59,8 +59,10 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
     `fit(X, y)` takes documents (Document, text, or {"turns"/"text"} dicts) and tag lists.
     When every training item has exactly one tag the model is single-label (softmax, argmax);
     otherwise multi-label (sigmoid, per-tag thresholds calibrated on the validation split).
-    The parts (lemma n-grams, surface n-grams, encoder) are averaged with weights chosen on the
-    validation split, which is also where the linear parts' C and the thresholds are chosen.
+    The parts (lemma n-grams, surface n-grams, encoder) are averaged with weights chosen on
+    held-out predictions: the linear parts' C, vectors and mix by `cv_folds`-fold
+    cross-validation over all training rows, the encoder's share on the validation split
+    (`validation_share`) it is early-stopped on.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         weight_decay: float = 0.01,
         dropout: float = 0.1,
         validation_share: float = 0.15,
+        cv_folds: int = 4,
         patience: int = 2,
         class_weight: str | None = "balanced",
         pretrain_epochs: int = 0,
@@ -107,6 +110,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.validation_share = validation_share
+        self.cv_folds = cv_folds
         self.patience = patience
         self.class_weight = class_weight
         self.pretrain_epochs = pretrain_epochs
@@ -144,9 +148,10 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         fit_idx, val_idx = self._split(targets)
         extra = [as_document(x) for x in (unlabelled or [])]
         fit_docs, val_docs = [docs[i] for i in fit_idx], [docs[i] for i in val_idx]
-        val_parts = self._fit_linear(docs, targets, fit_idx, val_idx, progress)
+        linear_oof = self._fit_linear(docs, targets, progress)
 
         self._build_network(fit_docs, extra)
+        encoder_val = None
         if self.network_ is not None:
             if self.network_.encoder is not None and self.pretrain_epochs:
                 pretrain_mlm(
@@ -161,34 +166,62 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                 )
             self._train(docs, targets, fit_idx, val_idx, progress)
             if len(val_idx):
-                val_parts.append(self._network_proba(val_docs))
-        n_parts = len(self.linear_) + (self.network_ is not None)
-        if not n_parts:
+                encoder_val = self._network_proba(val_docs)
+        if not self.linear_ and self.network_ is None:
             raise ValueError("SmartTag needs the encoder or the linear parts (use_wide)")
-        if len(val_idx):
-            self.weights_, _ = choose_weights(val_parts, targets[val_idx], self.single_label_)
-            blended = combine(val_parts, self.weights_)
-        else:
-            self.weights_ = np.full(n_parts, 1.0 / n_parts)
-        if self.single_label_ or not len(val_idx):
-            self.thresholds_ = np.full(len(self.classes_), 0.5, dtype=np.float32)
-        else:
-            self.thresholds_ = calibrate(blended, targets[val_idx])
+        self._choose_blend(linear_oof, encoder_val, targets, val_idx)
         self.metrics_ = {}
         return self
 
-    def _fit_linear(self, docs, targets, fit_idx, val_idx, progress) -> list[np.ndarray]:
-        """Fits the linear parts on every training row, C chosen on the validation split.
+    def _choose_blend(self, linear_oof, encoder_val, targets, val_idx) -> None:
+        """The blend weights and the thresholds, from held-out predictions only (models.blend).
 
-        Returns their validation probabilities (from the fit-split models) for the blend.
+        The thresholds are calibrated on every row's out-of-fold probabilities when the blend is
+        linear, and on the validation split when the encoder has a share.
+        """
+        n_linear = len(self.linear_)
+        linear_weights = np.full(n_linear, 1.0 / max(n_linear, 1))
+        linear_blend = None
+        if linear_oof:
+            linear_weights, _ = choose_weights(linear_oof, targets, self.single_label_)
+            linear_blend = combine(linear_oof, linear_weights)
+        share, held_out, truth = 0.0, linear_blend, targets
+        if self.network_ is not None:
+            if encoder_val is None:  # too few rows to validate on: an even mix
+                share, held_out = 1.0 / (n_linear + 1), None
+            elif linear_blend is None:
+                share, held_out, truth = 1.0, encoder_val, targets[val_idx]
+            else:
+                linear_val, truth_val = linear_blend[val_idx], targets[val_idx]
+                share, _ = choose_share(linear_val, encoder_val, truth_val, self.single_label_)
+                if share:
+                    mix = np.array([1 - share, share])
+                    held_out, truth = combine([linear_val, encoder_val], mix), truth_val
+        weights = linear_weights * (1 - share)
+        self.weights_ = np.append(weights, [share]) if self.network_ is not None else weights
+        if self.single_label_ or held_out is None:
+            self.thresholds_ = np.full(len(self.classes_), 0.5, dtype=np.float32)
+        else:
+            self.thresholds_ = calibrate(held_out, truth)
+
+    def _fit_linear(self, docs, targets, progress) -> list[np.ndarray]:
+        """Fits the linear parts on every training row, C chosen by cross-validation.
+
+        Returns their out-of-fold probabilities for the blend (none when the rows are too few
+        to cross-validate; the parts then use the middle of the C grid).
         """
         self.linear_: list[LinearPart] = []
-        val_parts = []
+        out_of_fold = []
         if not self.use_wide:
-            return val_parts
+            return out_of_fold
+        folds = self._folds(targets)
         for index, view in enumerate(VIEWS):
             if progress:
-                progress("linear", index / len(VIEWS), f"{view} n-gram part: choosing C")
+                progress(
+                    "linear",
+                    index / len(VIEWS),
+                    f"{view} n-gram part: choosing C by {len(folds)}-fold cross-validation",
+                )
             part = LinearPart(
                 view,
                 self.wide_features,
@@ -197,18 +230,23 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                 c_grid=self.linear_c_grid,
                 word_vectors=self.use_word_vectors,
             )
-            if len(val_idx):
-                val_parts.append(
-                    part.tune(
-                        [docs[i] for i in fit_idx],
-                        targets[fit_idx],
-                        [docs[i] for i in val_idx],
-                        targets[val_idx],
-                    )
-                )
-            part.fit(docs, targets)
+            if folds:
+                out_of_fold.append(part.tune_and_fit(docs, targets, folds))
+            else:
+                part.fit(docs, targets)
             self.linear_.append(part)
-        return val_parts
+        return out_of_fold
+
+    def _folds(self, targets: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        n_folds = min(self.cv_folds, len(targets))
+        if n_folds < 2:
+            return []
+        labels = targets.argmax(axis=1)
+        if self.single_label_ and np.bincount(labels).min() >= n_folds:
+            splitter = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
+        else:
+            splitter = KFold(n_folds, shuffle=True, random_state=self.random_state)
+        return list(splitter.split(np.zeros(len(targets)), labels))
 
     def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         everything = np.arange(len(targets))

@@ -16,7 +16,9 @@ def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
 def calibrate(probabilities: np.ndarray, truth: np.ndarray, default: float = 0.5) -> np.ndarray:
     """For each tag, the threshold that maximises F1 on the validation rows.
 
-    Ties go to the threshold closest to `default`; a tag without positives keeps `default`.
+    Among tied thresholds the middle one wins: when the rows are separable, that is the one
+    farthest from both the lowest positive and the highest negative. A tag without positives
+    keeps `default`.
     """
     thresholds = np.full(probabilities.shape[1], default, dtype=np.float32)
     for column in range(probabilities.shape[1]):
@@ -26,5 +28,6 @@ def calibrate(probabilities: np.ndarray, truth: np.ndarray, default: float = 0.5
         scores = [_f1(positives, probabilities[:, column] >= t) for t in GRID]
         best = max(scores)
         candidates = [t for t, s in zip(GRID, scores, strict=True) if s >= best - 1e-9]
-        thresholds[column] = min(candidates, key=lambda t: abs(t - default))
+        middle = (candidates[0] + candidates[-1]) / 2
+        thresholds[column] = min(candidates, key=lambda t: (abs(t - middle), abs(t - default)))
     return thresholds

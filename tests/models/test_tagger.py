@@ -141,3 +141,13 @@ def test_blend_is_chosen_on_validation_and_survives_saving(tmp_path):
     # parts that are equally right on validation are mixed evenly
     weights, _ = choose_weights([right, right * 0.9 + 0.05], truth, single_label=True)
     assert list(weights) == [0.5, 0.5]
+
+
+def test_training_twice_gives_the_same_model():
+    train = calls(120, seed=6)
+    docs, tags = [e.document for e in train], [e.tags for e in train]
+    first, second = (SmartTagger(**{**TINY, "epochs": 2}).fit(docs, tags) for _ in range(2))
+    assert first.tokenizer_.get_vocab() == second.tokenizer_.get_vocab()
+    np.testing.assert_array_equal(first.weights_, second.weights_)
+    test = [e.document for e in calls(20, seed=7)]
+    np.testing.assert_array_equal(first.predict_proba(test), second.predict_proba(test))

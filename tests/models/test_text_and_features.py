@@ -39,3 +39,20 @@ def test_documents_from_warehouse_shapes():
     assert doc.prosody == {"client.pitch_mean": 180.5, "client.voiced": 1.0}
     assert Document(turns=(("client", "  "),)).is_empty
     assert flatten_prosody(None) == {}
+
+
+def test_wordpiece_vocabulary_is_the_same_on_every_run():
+    # many equally frequent pairs: the merges the trainer picks depend on how ties are broken
+    texts = [
+        " ".join(f"{a}{b}{c}" for a in "абвгд" for b in "ежзик" for c in "лмноп"),
+        "ипотека ипотеки квартира квартиры рассрочка рассрочки",
+    ] * 2
+    vocabularies = [train_wordpiece(texts, vocab_size=120).get_vocab() for _ in range(8)]
+    assert all(vocab == vocabularies[0] for vocab in vocabularies)
+    tokenizer = train_wordpiece(texts, vocab_size=120)
+    # the word-continuation pieces are ordinary vocabulary, never special tokens
+    assert "##а" in tokenizer.get_vocab() or "##б" in tokenizer.get_vocab()
+    assert not any(token.startswith("##") for token in tokenizer.all_special_tokens)
+    assert tokenizer.decode(tokenizer("ипотеки")["input_ids"], skip_special_tokens=True) == (
+        "ипотеки"
+    )

@@ -6,8 +6,8 @@ linear parts and the encoder), in two steps:
   the point of a simplex grid with the best macro-F1; among points within a small tie of the
   best, the most even mix wins, and a part more than 0.05 behind the best part gets no weight;
 - the encoder's share of the final blend is chosen on the validation split it was not trained
-  on, by the same rules: the best macro-F1, the most even share among ties, and no share when
-  the encoder alone is more than 0.05 behind the linear blend.
+  on, by the same rules: the best macro-F1, the most even final weights among ties, and no
+  share when the encoder alone is more than 0.05 behind the linear blend.
 
 Why the even mix on a tie: the encoder and the n-gram parts err in different places. When
 validation cannot tell the mixes apart (both perfect on an easy account), the average is the
@@ -118,17 +118,20 @@ def choose_share(
     extra: np.ndarray,
     truth: np.ndarray,
     single_label: bool,
+    base_weights: np.ndarray | None = None,
     step: float = STEP,
     tie: float = TIE,
 ) -> tuple[float, float]:
     """The share of `extra` in `(1 - share) * base + share * extra`, and that blend's macro-F1.
 
-    Among shares within `tie` of the best macro-F1 the one closest to an even mix wins (then
-    the smaller); `extra` gets no share when alone it is more than `PRUNE` behind `base`.
+    `base` is itself a mix with `base_weights`. Among shares within `tie` of the best macro-F1
+    the one whose final weights are the most even wins (then the smaller share); `extra` gets no
+    share when alone it is more than `PRUNE` behind `base`.
     """
     base_f1 = val_score(base, truth, single_label)
     if val_score(extra, truth, single_label) < base_f1 - PRUNE:
         return 0.0, base_f1
+    base_weights = np.ones(1) if base_weights is None else np.asarray(base_weights, dtype=float)
     ticks = int(round(1 / step))
     scored = []
     for tick in range(ticks + 1):
@@ -136,6 +139,10 @@ def choose_share(
         blended = combine([base, extra], np.array([1 - share, share]))
         scored.append((val_score(blended, truth, single_label), share))
     best = max(f1 for f1, _ in scored)
-    close = [(abs(share - 0.5), share, f1) for f1, share in scored if f1 >= best - tie]
+
+    def evenness(share: float) -> float:
+        return _evenness(np.append(base_weights * (1 - share), share))
+
+    close = [(-round(evenness(s), 6), s, f1) for f1, s in scored if f1 >= best - tie]
     _, share, f1 = min(close)
     return share, f1

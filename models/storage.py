@@ -81,6 +81,7 @@ def save_tagger(model, directory: Path) -> Path:
             "linear": [part.state() for part in model.linear_],
             "blend_weights": [float(w) for w in model.weights_],
             "history": getattr(model, "history_", []),
+            "selection": getattr(model, "selection_", {}),
         },
     )
     _write_json(directory / "labels.json", [str(c) for c in model.classes_])
@@ -154,6 +155,7 @@ def load_tagger(cls, directory: Path):
     model.use_lemmas_, model.typed_ = info["use_lemmas"], info["typed"]
     model.max_length_ = info["max_length"]
     model.history_ = info.get("history", [])
+    model.selection_ = info.get("selection", {})
     model.prosody_ = ProsodyScaler.from_state(info["prosody"])
     model.thresholds_ = np.array([thresholds[label] for label in labels], dtype=np.float32)
     model.metrics_ = _read_json(directory / "metrics.json")

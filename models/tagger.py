@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from transformers import AutoTokenizer, BertModel
 
-from models.blend import choose_share, choose_weights, combine
+from models.blend import choose_share, choose_weights, combine, val_score
 from models.features import ProsodyScaler, encode_documents, token_words
 from models.linear import C_GRID, VIEWS, LinearPart
 from models.metrics import indicator, is_single_label
@@ -62,7 +62,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
     The parts (lemma n-grams, surface n-grams, encoder) are averaged with weights chosen on
     held-out predictions: the linear parts' C, vectors and mix by `cv_folds`-fold
     cross-validation over all training rows, the encoder's share on the validation split
-    (`validation_share`) it is early-stopped on.
+    (`validation_share`) that also early-stops it.
     """
 
     def __init__(
@@ -145,7 +145,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             self.class_weights_ = torch.from_numpy(
                 (len(targets) / (len(counts) * np.maximum(counts, 1))).astype(np.float32)
             )
-        fit_idx, val_idx = self._split(targets)
+        fit_idx, val_idx = self._split(targets, np.arange(len(targets)), self.validation_share)
         extra = [as_document(x) for x in (unlabelled or [])]
         fit_docs, val_docs = [docs[i] for i in fit_idx], [docs[i] for i in val_idx]
         linear_oof = self._fit_linear(docs, targets, progress)
@@ -176,8 +176,9 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
     def _choose_blend(self, linear_oof, encoder_val, targets, val_idx) -> None:
         """The blend weights and the thresholds, from held-out predictions only (models.blend).
 
-        The thresholds are calibrated on every row's out-of-fold probabilities when the blend is
-        linear, and on the validation split when the encoder has a share.
+        The encoder's share is chosen on the validation split. The thresholds are calibrated on
+        every row's out-of-fold probabilities when the blend is linear, and on the validation
+        split when the encoder has a share.
         """
         n_linear = len(self.linear_)
         linear_weights = np.full(n_linear, 1.0 / max(n_linear, 1))
@@ -186,6 +187,14 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             linear_weights, _ = choose_weights(linear_oof, targets, self.single_label_)
             linear_blend = combine(linear_oof, linear_weights)
         share, held_out, truth = 0.0, linear_blend, targets
+        self.selection_ = {
+            part.view: {"C": part.C_, "word_vectors": part.features.word_vectors}
+            for part in self.linear_
+        }
+        for part, proba in zip(self.linear_, linear_oof, strict=False):
+            self.selection_[part.view]["cv_macro_f1"] = round(
+                val_score(proba, targets, self.single_label_), 4
+            )
         if self.network_ is not None:
             if encoder_val is None:  # too few rows to validate on: an even mix
                 share, held_out = 1.0 / (n_linear + 1), None
@@ -193,12 +202,26 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
                 share, held_out, truth = 1.0, encoder_val, targets[val_idx]
             else:
                 linear_val, truth_val = linear_blend[val_idx], targets[val_idx]
-                share, _ = choose_share(linear_val, encoder_val, truth_val, self.single_label_)
+                share, _ = choose_share(
+                    linear_val, encoder_val, truth_val, self.single_label_, linear_weights
+                )
+                self.selection_["encoder"] = {
+                    "validation_macro_f1": round(
+                        val_score(encoder_val, truth_val, self.single_label_), 4
+                    ),
+                    "linear_validation_macro_f1": round(
+                        val_score(linear_val, truth_val, self.single_label_), 4
+                    ),
+                    "validation_rows": len(val_idx),
+                }
                 if share:
                     mix = np.array([1 - share, share])
                     held_out, truth = combine([linear_val, encoder_val], mix), truth_val
         weights = linear_weights * (1 - share)
         self.weights_ = np.append(weights, [share]) if self.network_ is not None else weights
+        names = [part.view for part in self.linear_] + ["encoder"] * (self.network_ is not None)
+        for name, weight in zip(names, self.weights_, strict=True):
+            self.selection_.setdefault(name, {})["weight"] = round(float(weight), 4)
         if self.single_label_ or held_out is None:
             self.thresholds_ = np.full(len(self.classes_), 0.5, dtype=np.float32)
         else:
@@ -248,18 +271,20 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             splitter = KFold(n_folds, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros(len(targets)), labels))
 
-    def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        everything = np.arange(len(targets))
-        n_val = int(round(len(targets) * self.validation_share))
-        if n_val < 1 or len(targets) - n_val < 1:
-            return everything, everything[:0]
-        stratify = targets.argmax(axis=1) if self.single_label_ else None
+    def _split(
+        self, targets: np.ndarray, rows: np.ndarray, share: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`rows` cut in two, `share` of them in the second part, stratified when single-label."""
+        n_second = int(round(len(rows) * share))
+        if n_second < 1 or len(rows) - n_second < 1:
+            return rows, rows[:0]
+        stratify = targets[rows].argmax(axis=1) if self.single_label_ else None
         if stratify is not None and np.bincount(stratify).min() < 2:
             stratify = None
-        fit_idx, val_idx = train_test_split(
-            everything, test_size=n_val, random_state=self.random_state, stratify=stratify
+        first, second = train_test_split(
+            rows, test_size=n_second, random_state=self.random_state, stratify=stratify
         )
-        return np.sort(fit_idx), np.sort(val_idx)
+        return np.sort(first), np.sort(second)
 
     def _build_network(self, fit_docs: list[Document], extra: list[Document]) -> None:
         self.prosody_ = ProsodyScaler().fit(fit_docs)

@@ -75,6 +75,7 @@ def fit_and_score(
         "train_seconds": round(train_seconds, 2),
         "data_snapshot_id": model.data_snapshot_id_,
         "thresholds": {c: float(t) for c, t in zip(classes, model.thresholds_, strict=True)},
+        "blend": getattr(model, "selection_", {}),
     }
     return TrainingResult(model, baseline, report)
 
@@ -150,6 +151,9 @@ def summary_lines(report: dict) -> list[str]:
         f"micro-F1: SmartTag {report['smarttag']['micro_f1']:.4f}, "
         f"baseline {report['baseline']['micro_f1']:.4f}",
     ]
+    blend = _blend_line(report.get("blend") or {})
+    if blend:
+        lines.append(blend)
     for tag in report["tags"]:
         ours, base = report["smarttag"]["per_tag"][tag], report["baseline"]["per_tag"][tag]
         lines.append(
@@ -160,3 +164,17 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(f"  left out: {tag} ({n} positive examples)")
     lines.extend(f"note: {w}" for w in report.get("warnings", []))
     return lines
+
+
+def _blend_line(blend: dict) -> str:
+    """How the parts were mixed and what each scored on rows it was not trained on."""
+    described = []
+    for name, part in blend.items():
+        text = f"{name} {part.get('weight', 0):.2f}"
+        if "cv_macro_f1" in part:
+            vectors = ", word vectors" if part.get("word_vectors") else ""
+            text += f" (C={part.get('C')}{vectors}, cross-validated F1 {part['cv_macro_f1']:.3f})"
+        elif "validation_macro_f1" in part:
+            text += f" (validation F1 {part['validation_macro_f1']:.3f})"
+        described.append(text)
+    return ("blend: " + ", ".join(described)) if described else ""

@@ -118,30 +118,20 @@ def _seed_transcription_rules(session, reference: Reference, spec: DemoSpec, act
             "campaign_ids": None,
             "enabled": True,
         }
-        rules.put_rule(
-            session,
-            "transcription",
-            payload["id"],
-            payload,
-            actor,
-            valid_from=start,
-            account_id=account["id"],
-        )
+        versions = [(start, payload)]
         if account["id"] == 1:
             off = dt.datetime.combine(spec.end - dt.timedelta(days=2), dt.time(14, 0))
+            versions += [
+                (off, {**payload, "enabled": False}),
+                (off + dt.timedelta(hours=2), payload),
+            ]
+        for valid_from, version in versions:
             rules.put_rule(
                 session,
                 "transcription",
                 payload["id"],
-                {**payload, "enabled": False},
+                version,
                 actor,
-                valid_from=off,
-            )
-            rules.put_rule(
-                session,
-                "transcription",
-                payload["id"],
-                payload,
-                actor,
-                valid_from=off + dt.timedelta(hours=2),
+                valid_from=valid_from,
+                account_id=account["id"],
             )

@@ -151,3 +151,20 @@ def test_training_twice_gives_the_same_model():
     np.testing.assert_array_equal(first.weights_, second.weights_)
     test = [e.document for e in calls(20, seed=7)]
     np.testing.assert_array_equal(first.predict_proba(test), second.predict_proba(test))
+
+
+def test_the_report_shows_how_the_parts_were_chosen(tmp_path):
+    from models.training import fit_and_score, summary_lines
+
+    train, test = calls(200, seed=8), calls(40, seed=9)
+    result = fit_and_score(train, test, {**TINY, "epochs": 2})
+    blend = result.report["blend"]
+    assert set(blend) == {"lemma", "surface", "encoder"}
+    assert sum(part["weight"] for part in blend.values()) == pytest.approx(1.0)
+    for view in ("lemma", "surface"):
+        assert 0.0 <= blend[view]["cv_macro_f1"] <= 1.0 and blend[view]["C"] in (1.0, 4.0, 16.0)
+    assert blend["encoder"]["validation_rows"] == 30  # the 15% validation split
+    line = next(x for x in summary_lines(result.report) if x.startswith("blend:"))
+    assert "lemma" in line and "cross-validated F1" in line and "encoder" in line
+    loaded = SmartTagger.load(result.model.save(tmp_path / "m"))
+    assert loaded.selection_ == json.loads(json.dumps(result.model.selection_))

@@ -70,14 +70,8 @@ class Clock:
 
 
 def _blend(model) -> dict:
-    """The blend chosen on validation: each part's weight, and the linear parts' C."""
-    parts = {
-        p.view: {"weight": float(w), "C": p.C_}
-        for p, w in zip(model.linear_, model.weights_, strict=False)
-    }
-    if model.network_ is not None:
-        parts["encoder"] = {"weight": float(model.weights_[-1])}
-    return parts
+    """The blend chosen on held-out predictions: each part's weight, C and held-out score."""
+    return model.selection_
 
 
 def _sentirueval(size: dict) -> dict:

@@ -18,7 +18,10 @@ whether the vectors stay, are chosen by cross-validation over the training rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,17 +59,59 @@ def _hasher(n_features: int, **kwargs) -> HashingVectorizer:
     return HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, **kwargs)
 
 
-def _vectorizers(view: str, n_features: int) -> list[HashingVectorizer]:
-    chars = {"analyzer": "char_wb", "ngram_range": (2, 5)}
+class CharGramHasher:
+    """Hashed counts of word-bounded character 2-5-grams, equal to scikit-learn's
+    `HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5))` over `preprocessor(doc)`.
+
+    A call repeats its words, and calls share most of theirs: each distinct word's hashed
+    n-grams are computed once and kept, and a call's row is the sum of its words' rows. That
+    makes inference several times faster than re-hashing every n-gram of every call.
+    """
+
+    def __init__(self, n_features: int, preprocessor: Callable[[Document], str]):
+        self.n_features = n_features
+        self.preprocessor = preprocessor
+
+    def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
+        rows, columns, values = [], [], []
+        for index, doc in enumerate(docs):
+            words = Counter(_WHITE_SPACES.sub(" ", self.preprocessor(doc)).split())
+            for word, count in words.items():
+                word_columns, word_counts = _word_char_grams(word, self.n_features)
+                rows.append(np.full(len(word_columns), index, dtype=np.int32))
+                columns.append(word_columns)
+                values.append(word_counts * count)
+        if not rows:
+            return sp.csr_matrix((len(docs), self.n_features), dtype=np.float64)
+        matrix = sp.csr_matrix(
+            (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+            shape=(len(docs), self.n_features),
+            dtype=np.float64,
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+@lru_cache(maxsize=400_000)
+def _word_char_grams(word: str, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    hasher = _hasher(n_features, analyzer="char_wb", ngram_range=(2, 5), lowercase=False)
+    row = hasher.transform([word])
+    return row.indices.astype(np.int32), row.data
+
+
+def _vectorizers(view: str, n_features: int) -> list:
     if view == "lemma":
         return [
             _hasher(n_features, analyzer=_lemma_words),
-            _hasher(n_features, preprocessor=_lemma_text, **chars),
+            CharGramHasher(n_features, _lemma_text),
         ]
     if view == "surface":
         return [
             _hasher(n_features, preprocessor=_surface_text, ngram_range=(1, 2)),
-            _hasher(n_features, preprocessor=_surface_text, **chars),
+            CharGramHasher(n_features, _surface_text),
         ]
     raise ValueError(f"unknown view {view!r}; expected one of {VIEWS}")
 

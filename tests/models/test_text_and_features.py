@@ -56,3 +56,29 @@ def test_wordpiece_vocabulary_is_the_same_on_every_run():
     assert tokenizer.decode(tokenizer("ипотеки")["input_ids"], skip_special_tokens=True) == (
         "ипотеки"
     )
+
+
+def test_char_gram_hasher_equals_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from models.linear import CharGramHasher, _surface_text
+
+    docs = [
+        Document.from_text("Хочу  взять ипотеку,\tипотеку на Квартиру!"),
+        Document.from_text("Ёлка ЕЛКА а я"),
+        Document.from_text(""),
+        document_from_turns([["client", "да"], ["employee", "ипотека одобрена"]]),
+    ]
+    reference = HashingVectorizer(
+        n_features=2**12,
+        alternate_sign=False,
+        norm=None,
+        preprocessor=_surface_text,
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+    ).transform(docs)
+    ours = CharGramHasher(2**12, _surface_text)
+    for _ in range(2):  # the second pass reads the words' n-grams from the cache
+        matrix = ours.transform(docs)
+        assert matrix.shape == reference.shape
+        assert abs(matrix - reference).max() == 0

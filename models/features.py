@@ -42,12 +42,12 @@ def encode_documents(
     )
     encoded = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
     if typed:
-        types = torch.zeros_like(batch["input_ids"])
+        types = np.zeros(tuple(batch["input_ids"].shape), dtype=np.int64)
         for row, per_word in enumerate(speakers):
-            for position, word_id in enumerate(batch.word_ids(row)):
-                if word_id is not None:
-                    types[row, position] = per_word[word_id]
-        encoded["token_type_ids"] = types
+            word_ids = np.array([-1 if w is None else w for w in batch.word_ids(row)])
+            known = word_ids >= 0
+            types[row, known] = np.asarray(per_word)[word_ids[known]]
+        encoded["token_type_ids"] = torch.from_numpy(types)
     return encoded
 
 

@@ -73,20 +73,23 @@ class CharGramHasher:
         self.preprocessor = preprocessor
 
     def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
-        rows, columns, values = [], [], []
-        for index, doc in enumerate(docs):
+        indptr, columns, values = [0], [], []
+        for doc in docs:
             words = Counter(_WHITE_SPACES.sub(" ", self.preprocessor(doc)).split())
-            for word, count in words.items():
-                word_columns, word_counts = _word_char_grams(word, self.n_features)
-                rows.append(np.full(len(word_columns), index, dtype=np.int32))
-                columns.append(word_columns)
-                values.append(word_counts * count)
-        if not rows:
-            return sp.csr_matrix((len(docs), self.n_features), dtype=np.float64)
+            grams = [_word_char_grams(word, self.n_features) for word in words]
+            if grams:
+                lengths = [len(word_columns) for word_columns, _ in grams]
+                counts = np.fromiter(words.values(), dtype=np.float64, count=len(words))
+                columns.append(np.concatenate([word_columns for word_columns, _ in grams]))
+                values.append(np.concatenate([c for _, c in grams]) * np.repeat(counts, lengths))
+            indptr.append(indptr[-1] + sum(len(g[0]) for g in grams))
         matrix = sp.csr_matrix(
-            (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+            (
+                np.concatenate(values) if values else np.zeros(0),
+                np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32),
+                np.asarray(indptr),
+            ),
             shape=(len(docs), self.n_features),
-            dtype=np.float64,
         )
         matrix.sum_duplicates()
         return matrix

@@ -69,11 +69,6 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def _blend(model) -> dict:
-    """The blend chosen on held-out predictions: each part's weight, C and held-out score."""
-    return model.selection_
-
-
 def _sentirueval(size: dict) -> dict:
     train = read_sentirueval(SENTIRUEVAL / "train.csv")[: size["senti_train"]]
     test = read_sentirueval(SENTIRUEVAL / "test_gold.csv")[: size["senti_test"]]
@@ -81,7 +76,7 @@ def _sentirueval(size: dict) -> dict:
     return {
         "sentirueval_smarttag_macro_f1": result.report["smarttag"]["macro_f1"],
         "sentirueval_baseline_macro_f1": result.report["baseline"]["macro_f1"],
-        "sentirueval_blend_weights": _blend(result.model),
+        "sentirueval_blend_weights": result.model.selection_,
         "sentirueval_n_train": len(train),
         "sentirueval_n_test": len(test),
     }
@@ -99,7 +94,7 @@ def _demo(size: dict) -> tuple[dict, object, object, list]:
     figures = {
         "demo_smarttag_macro_f1": result.report["smarttag"]["macro_f1"],
         "demo_baseline_macro_f1": result.report["baseline"]["macro_f1"],
-        "demo_blend_weights": _blend(result.model),
+        "demo_blend_weights": result.model.selection_,
         "demo_n_train": len(train),
         "demo_n_test": len(test),
         # fit_and_score also trains the baseline; subtract it to get SmartTag alone

@@ -82,7 +82,7 @@ class CharGramHasher:
                 counts = np.fromiter(words.values(), dtype=np.float64, count=len(words))
                 columns.append(np.concatenate([word_columns for word_columns, _ in grams]))
                 values.append(np.concatenate([c for _, c in grams]) * np.repeat(counts, lengths))
-            indptr.append(indptr[-1] + sum(len(g[0]) for g in grams))
+            indptr.append(indptr[-1] + (len(columns[-1]) if grams else 0))
         matrix = sp.csr_matrix(
             (
                 np.concatenate(values) if values else np.zeros(0),
@@ -139,22 +139,28 @@ class HashedTfidf:
         blocks = [v.transform(docs) for v in _vectorizers(self.view, self.n_features)]
         return sp.hstack(blocks).tocsr().astype(np.float32)
 
-    def fit(self, docs: Sequence[Document]) -> HashedTfidf:
-        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(self._counts(docs)).idf_
-        self.idf_ = self.idf_.astype(np.float32)
-        self.vectors_ = VectorBlock().fit(docs, load_vectors()) if self.word_vectors else None
-        return self
+    def fit_transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
+        """Learns the IDF weights (and the vector block) and returns the rows' features,
+        hashing the n-grams and reading the vectors once."""
+        counts = self._counts(docs)
+        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
+        raw = load_vectors().features(docs) if self.word_vectors else None
+        self.vectors_ = VectorBlock().fit(raw) if raw is not None else None
+        return self._weighted(counts, raw)
 
     def transform(self, docs: Sequence[Document]) -> sp.csr_matrix:
-        counts = self._counts(docs)
+        raw = load_vectors().features(docs) if self.vectors_ is not None else None
+        return self._weighted(self._counts(docs), raw)
+
+    def _weighted(self, counts: sp.csr_matrix, raw: np.ndarray | None) -> sp.csr_matrix:
         counts.data = 1.0 + np.log(counts.data)
         weighted = (counts @ sp.diags(self.idf_)).tocsr()
         n = self.n_features
         blocks = [
             l2_normalize(weighted[:, i * n : (i + 1) * n]) for i in range(weighted.shape[1] // n)
         ]
-        if self.vectors_ is not None:
-            blocks.append(sp.csr_matrix(self.vectors_.transform(docs, load_vectors())))
+        if raw is not None:
+            blocks.append(sp.csr_matrix(self.vectors_.transform(raw)))
         return sp.hstack(blocks, format="csr")
 
 
@@ -221,21 +227,22 @@ class LinearPart:
         self.c_grid = tuple(c_grid)
         self.features = HashedTfidf(view, n_features, word_vectors)
         self.C_: float | None = None
+        self.cv_macro_f1_: float | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
 
     def tune_and_fit(self, docs, y: np.ndarray, folds: Sequence[Fold]) -> np.ndarray:
-        """Chooses C, and whether the word vectors stay, by cross-validation; then fits on all rows.
+        """Chooses C, and whether the word vectors stay, by cross-validation; then fits all rows.
 
         The features (IDF weights, the vector block's standardisation) are learned once from all
         the rows, which is label-free. Each candidate is scored by the macro-F1 of its
-        out-of-fold probabilities over every row; the best wins. The vectors stay only when they
-        raise it: on a tie the part without them is kept (fewer inputs, faster inference). Values
-        of C that tie go by the lower out-of-fold log loss, the more confident correct model. Returns the out-of-fold probabilities
-        of the choice, which the blend is chosen on.
+        out-of-fold probabilities over every row (kept as `cv_macro_f1_`); the best wins. The
+        vectors stay only when they raise it: on a tie the part without them is kept (fewer
+        inputs, faster inference). Values of C that tie go by the lower out-of-fold log loss,
+        the more confident correct model. Returns the out-of-fold probabilities of the choice,
+        which the blend is chosen on.
         """
-        self.features.fit(docs)
-        X = self.features.transform(docs)
+        X = self.features.fit_transform(docs)
         hashed = len(self.features.idf_)
         options = (False, True) if self.features.vectors_ is not None else (False,)
         scored = []
@@ -250,7 +257,9 @@ class LinearPart:
         best = max(item[0] for item in scored)
         tied = [item for item in scored if item[0] >= best - 1e-9]
         plain = [item for item in tied if not item[1]]
-        _, keep_vectors, _, self.C_, proba = min(plain or tied, key=lambda item: item[2])
+        self.cv_macro_f1_, keep_vectors, _, self.C_, proba = min(
+            plain or tied, key=lambda item: item[2]
+        )
         if not keep_vectors:
             self.features.vectors_, self.features.word_vectors = None, False
             X = X[:, :hashed]
@@ -266,9 +275,8 @@ class LinearPart:
 
     def fit(self, docs, y: np.ndarray) -> LinearPart:
         """Fits on all given rows with the chosen C (the grid's middle when none was tuned)."""
-        self.features.fit(docs)
         C = self.C_ if self.C_ is not None else self.c_grid[len(self.c_grid) // 2]
-        self._fit_matrix(self.features.transform(docs), y, C)
+        self._fit_matrix(self.features.fit_transform(docs), y, C)
         self.C_ = C
         return self
 

@@ -145,7 +145,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             self.class_weights_ = torch.from_numpy(
                 (len(targets) / (len(counts) * np.maximum(counts, 1))).astype(np.float32)
             )
-        fit_idx, val_idx = self._split(targets, np.arange(len(targets)), self.validation_share)
+        fit_idx, val_idx = self._split(targets)
         extra = [as_document(x) for x in (unlabelled or [])]
         fit_docs, val_docs = [docs[i] for i in fit_idx], [docs[i] for i in val_idx]
         linear_oof = self._fit_linear(docs, targets, progress)
@@ -191,10 +191,9 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             part.view: {"C": part.C_, "word_vectors": part.features.word_vectors}
             for part in self.linear_
         }
-        for part, proba in zip(self.linear_, linear_oof, strict=False):
-            self.selection_[part.view]["cv_macro_f1"] = round(
-                val_score(proba, targets, self.single_label_), 4
-            )
+        for part in self.linear_:
+            if part.cv_macro_f1_ is not None:
+                self.selection_[part.view]["cv_macro_f1"] = round(part.cv_macro_f1_, 4)
         if self.network_ is not None:
             if encoder_val is None:  # too few rows to validate on: an even mix
                 share, held_out = 1.0 / (n_linear + 1), None
@@ -271,20 +270,18 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
             splitter = KFold(n_folds, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros(len(targets)), labels))
 
-    def _split(
-        self, targets: np.ndarray, rows: np.ndarray, share: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """`rows` cut in two, `share` of them in the second part, stratified when single-label."""
-        n_second = int(round(len(rows) * share))
-        if n_second < 1 or len(rows) - n_second < 1:
-            return rows, rows[:0]
-        stratify = targets[rows].argmax(axis=1) if self.single_label_ else None
+    def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        everything = np.arange(len(targets))
+        n_val = int(round(len(targets) * self.validation_share))
+        if n_val < 1 or len(targets) - n_val < 1:
+            return everything, everything[:0]
+        stratify = targets.argmax(axis=1) if self.single_label_ else None
         if stratify is not None and np.bincount(stratify).min() < 2:
             stratify = None
-        first, second = train_test_split(
-            rows, test_size=n_second, random_state=self.random_state, stratify=stratify
+        fit_idx, val_idx = train_test_split(
+            everything, test_size=n_val, random_state=self.random_state, stratify=stratify
         )
-        return np.sort(first), np.sort(second)
+        return np.sort(fit_idx), np.sort(val_idx)
 
     def _build_network(self, fit_docs: list[Document], extra: list[Document]) -> None:
         self.prosody_ = ProsodyScaler().fit(fit_docs)

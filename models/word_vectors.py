@@ -3,8 +3,9 @@
 A few thousand labelled calls cannot teach a model that «ужасный» and «отвратительный» mean the
 same thing; vectors trained on a billion words of Russian news can. Each call becomes the mean
 and the element-wise maximum of its words' vectors (a word missing from the vocabulary is tried
-again as its lemma), standardised on the training rows, and joins the linear parts' n-grams (each part keeps the block
-only when it raises its validation macro-F1; see `models.linear`).
+again as its lemma), standardised on the training rows, and joins the linear parts' n-grams
+(each part keeps the block only when it raises its cross-validated macro-F1; see
+`models.linear`).
 
 The vectors are read from local disk only: `CALLSCOPE_WORD_VECTORS_PATH`, or else the file that
 `pip install natasha` puts in site-packages. Nothing is downloaded.
@@ -99,18 +100,19 @@ def load_vectors(path: Path | None = None) -> WordVectors:
 
 
 class VectorBlock:
-    """The standardised, weighted vector features of a linear part (learned: mean_, scale_)."""
+    """The standardised, weighted vector features of a linear part (learned: mean_, scale_).
+
+    It takes the raw features of `WordVectors.features`, so a caller computes them once.
+    """
 
     def __init__(self, weight: float = BLOCK_WEIGHT):
         self.weight = weight
 
-    def fit(self, docs: Sequence[Document], vectors: WordVectors) -> VectorBlock:
-        raw = vectors.features(docs)
+    def fit(self, raw: np.ndarray) -> VectorBlock:
         spread = raw.std(axis=0)
         self.mean_ = raw.mean(axis=0)
         self.scale_ = np.where(spread > 1e-6, spread, 1.0).astype(np.float32)
         return self
 
-    def transform(self, docs: Sequence[Document], vectors: WordVectors) -> np.ndarray:
-        raw = vectors.features(docs)
+    def transform(self, raw: np.ndarray) -> np.ndarray:
         return ((raw - self.mean_) / self.scale_ * self.weight).astype(np.float32)

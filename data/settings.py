@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         0.05, ge=0, le=1, description="Asset checks fail above this quarantined share."
     )
     timezone: str = Field("Europe/Moscow", description="Wall-clock zone of CoMagic timestamps.")
+    warehouse_uri: str | None = Field(
+        None, description="Warehouse root on S3 (s3://bucket/prefix); default: home/warehouse."
+    )
 
     @property
     def warehouse_dir(self) -> Path:

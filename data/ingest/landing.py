@@ -2,6 +2,10 @@
 
 Landing layout: ``<landing_dir>/<table>/<YYYY-MM-DD>/*.{csv,jsonl,parquet}``; a Hive-style
 ``date=YYYY-MM-DD`` folder and a flat ``<landing_dir>/<table>/<YYYY-MM-DD>.<ext>`` file work too.
+A day folder holding an ``_EMPTY`` file is the source's word that the day had nothing.
+
+Input that yields no rows never replaces a day that has rows unless the caller allows it: a
+broken export must not erase a good day.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ import duckdb
 import pyarrow as pa
 
 from data.contracts import contract_for
+from data.errors import InputError
 from data.ingest.sources import SUPPORTED_SUFFIXES, stage_file
 from data.ingest.validate import QUARANTINE_SCHEMA, validate
 from data.warehouse import Warehouse
+
+EMPTY_MARKER = "_EMPTY"
 
 
 def quarantine_table(table: str) -> str:
@@ -57,6 +64,14 @@ def landing_files(landing_dir: Path, table: str, day: dt.date) -> list[Path]:
     return sorted(found)
 
 
+def states_empty(landing_dir: Path, table: str, day: dt.date) -> bool:
+    base = Path(landing_dir) / table
+    return any(
+        (folder / EMPTY_MARKER).is_file()
+        for folder in (base / day.isoformat(), base / f"date={day.isoformat()}")
+    )
+
+
 def ingest_files(
     warehouse: Warehouse,
     table: str,
@@ -64,8 +79,11 @@ def ingest_files(
     files: Iterable[Path],
     known_site_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
+    allow_empty: bool = False,
 ) -> IngestResult:
-    """Validates every file of the day and replaces the day's partition and its quarantine."""
+    """Validates every file of the day and replaces the day's partition and its quarantine in
+    one step that readers see whole. Raises InputError, writing nothing, when the files yield
+    no accepted row while the day has rows, unless ``allow_empty``."""
     contract = contract_for(table)
     files = [Path(f) for f in files]
     con = duckdb.connect(":memory:")
@@ -101,11 +119,14 @@ def ingest_files(
             extra_rejects=extra,
             keeps_order=len(files) == 1,
         )
-        warehouse.write_partition_query(table, day, con, result.accepted_query)
+        if result.accepted == 0 and not allow_empty:
+            _refuse_to_empty(warehouse, table, day, files, result.quarantined)
+        quarantine = _name_files(result.quarantine, files)
+        warehouse.write_partition_with_quarantine(
+            table, day, con, result.accepted_query, quarantine
+        )
     finally:
         con.close()
-    quarantine = _name_files(result.quarantine, files)
-    warehouse.write_partition(quarantine_table(table), day, quarantine)
     reasons: dict[str, int] = {}
     for reason in quarantine.column("reason").to_pylist():
         for part in reason.split("; "):
@@ -125,6 +146,23 @@ def ingest_files(
     )
 
 
+def _refuse_to_empty(
+    warehouse: Warehouse, table: str, day: dt.date, files: list[Path], quarantined: int
+) -> None:
+    kept = warehouse.count(table, day, day)
+    if kept == 0:
+        return
+    source = files[0] if len(files) == 1 else f"{len(files)} files for {table} {day}"
+    found = f"all {quarantined} rows quarantined" if quarantined else "no rows"
+    raise InputError(
+        source,
+        None,
+        None,
+        f"{found}; {table} {day.isoformat()} keeps its {kept} rows "
+        "(--allow-empty, or an _EMPTY file in the day's landing folder, replaces it)",
+    )
+
+
 def _name_files(quarantine: pa.Table, files: list[Path]) -> pa.Table:
     """Validation numbers files by their position; quarantine names them."""
     names = [
@@ -140,7 +178,13 @@ def ingest_day(
     table: str,
     day: dt.date,
     known_site_ids: Iterable[int] | None = None,
+    allow_empty: bool = False,
 ) -> IngestResult:
     return ingest_files(
-        warehouse, table, day, landing_files(landing_dir, table, day), known_site_ids
+        warehouse,
+        table,
+        day,
+        landing_files(landing_dir, table, day),
+        known_site_ids,
+        allow_empty=allow_empty or states_empty(landing_dir, table, day),
     )

@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help=f"One of {', '.join(CONTRACTS)}; default: the folder name."),
         ] = None,
+        allow_empty: Annotated[
+            bool, typer.Option("--allow-empty", help="Let input without rows empty the day.")
+        ] = False,
     ) -> None:
         """Validates files into one day of a warehouse table; bad rows go to quarantine."""
         try:
@@ -53,7 +56,9 @@ def register(app: typer.Typer) -> None:
         store = ConfigStore.from_settings()
         with store.session() as session:
             sites = known_site_ids(session) or None
-        result = ingest_files(Warehouse.from_settings(), table, day, files, sites)
+        result = ingest_files(
+            Warehouse.from_settings(), table, day, files, sites, allow_empty=allow_empty
+        )
         emit({**asdict(result), "day": day.isoformat(), "reconciles": result.reconciles})
 
 

@@ -1,0 +1,101 @@
+"""Committed snapshots of Delta tables, cached per table and refreshed when the log grows.
+
+A reader asks for a table's snapshot on every query; checking for the next log entry costs one
+``stat`` (one ``HEAD`` on S3), and only a new entry makes the cached table read the commits it
+has not seen. A snapshot is immutable: a query keeps the one it started with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from data.warehouse.storage import Storage
+
+PARTITION_KEY = "date"
+LOG = "_delta_log"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    # day -> data files relative to the table, in write order (names start with the write time)
+    days: dict[dt.date, tuple[str, ...]]
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def files(self, lo: dt.date = dt.date.min, hi: dt.date = dt.date.max) -> list[str]:
+        return [rel for day in sorted(self.days) if lo <= day <= hi for rel in self.days[day]]
+
+
+def log_entry(version: int) -> str:
+    return f"{version:020d}.json"
+
+
+def snapshot_of(table: DeltaTable) -> Snapshot:
+    actions = pa.table(table.get_add_actions(flatten=True))
+    days: dict[dt.date, list[str]] = {}
+    rows: dict[str, int] = {}
+    paths = actions.column("path").to_pylist()
+    counts = actions.column("num_records").to_pylist()
+    keys = actions.column(f"partition.{PARTITION_KEY}").to_pylist()
+    for rel, count, day in zip(paths, counts, keys, strict=True):
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
+        days.setdefault(day, []).append(rel)
+        if count is not None:
+            rows[rel] = count
+    ordered = {day: tuple(sorted(rels, key=_file_name)) for day, rels in sorted(days.items())}
+    return Snapshot(table.version(), ordered, rows)
+
+
+def _file_name(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1]
+
+
+@dataclass
+class _Entry:
+    table: DeltaTable
+    snapshot: Snapshot
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SnapshotCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def current(self, storage: Storage, table: str) -> Snapshot | None:
+        """The table's latest committed snapshot, or None when the table was never written."""
+        uri = storage.uri(table)
+        entry = self._entries.get(uri)
+        if entry is None:
+            if not storage.exists(table, LOG):
+                return None
+            loaded = DeltaTable(uri, storage_options=storage.options)
+            entry = _Entry(loaded, snapshot_of(loaded))
+            with self._lock:
+                entry = self._entries.setdefault(uri, entry)
+        version = entry.snapshot.version
+        if not storage.exists(table, LOG, log_entry(version + 1)):
+            if storage.remote or storage.exists(table, LOG, log_entry(version)):
+                return entry.snapshot
+            if not storage.exists(table, LOG):  # the table was removed
+                with self._lock:
+                    self._entries.pop(uri, None)
+                return None
+            return entry.snapshot  # the log was checkpointed and its old entries cleaned up
+        with entry.lock:
+            if entry.snapshot.version == version:
+                entry.table.update_incremental()
+                entry.snapshot = snapshot_of(entry.table)
+        return entry.snapshot
+
+    def forget(self, storage: Storage, table: str) -> None:
+        with self._lock:
+            self._entries.pop(storage.uri(table), None)
+
+
+CACHE = SnapshotCache()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -17,6 +18,7 @@ from data.warehouse.storage import Storage
 
 PARTITION_KEY = "date"
 LOG = "_delta_log"
+LEGACY_FILE = "part.parquet"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,26 @@ def snapshot_of(table: DeltaTable) -> Snapshot:
     return Snapshot(table.version(), ordered, rows)
 
 
+def legacy_files(storage: Storage, table: str) -> dict[dt.date, str]:
+    """A table of the previous layout (``date=YYYY-MM-DD/part.parquet`` files, no log)."""
+    if storage.remote:
+        return {}
+    found = {}
+    for path in Path(storage.uri(table)).glob(f"{PARTITION_KEY}=*/{LEGACY_FILE}"):
+        try:
+            day = dt.date.fromisoformat(path.parent.name.split("=", 1)[1])
+        except ValueError:
+            continue
+        found[day] = f"{path.parent.name}/{LEGACY_FILE}"
+    return dict(sorted(found.items()))
+
+
+def legacy_snapshot(storage: Storage, table: str) -> Snapshot | None:
+    """Read as listed until its first write, which commits its files to a new log."""
+    found = legacy_files(storage, table)
+    return Snapshot(-1, {day: (rel,) for day, rel in found.items()}) if found else None
+
+
 def _file_name(rel: str) -> str:
     return rel.rsplit("/", 1)[-1]
 
@@ -73,7 +95,7 @@ class SnapshotCache:
         entry = self._entries.get(uri)
         if entry is None:
             if not storage.exists(table, LOG):
-                return None
+                return legacy_snapshot(storage, table)
             loaded = DeltaTable(uri, storage_options=storage.options)
             entry = _Entry(loaded, snapshot_of(loaded))
             with self._lock:

@@ -30,7 +30,7 @@ from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction
 
 from data.warehouse import schema as delta_schema
-from data.warehouse.snapshots import CACHE, PARTITION_KEY, Snapshot
+from data.warehouse.snapshots import CACHE, PARTITION_KEY, Snapshot, legacy_files
 from data.warehouse.storage import Storage
 
 PARTITION_FILE = "part.parquet"  # the name partition_path gives a day that is not one file
@@ -345,6 +345,10 @@ class Warehouse:
         current = delta_schema.current(delta) if delta else None
         merged = delta_schema.to_delta(delta_schema.merge(current, new_schema))
         if delta is None:
+            legacy = _legacy_adds(self.storage, table)
+            merged = delta_schema.to_delta(
+                delta_schema.merge(delta_schema.merge(None, legacy[1]), new_schema)
+            )
             DeltaTable.create(
                 uri,
                 schema=merged,
@@ -353,6 +357,17 @@ class Warehouse:
                 storage_options=self.storage.options,
             )
             delta = DeltaTable(uri, storage_options=self.storage.options)
+            if legacy[0]:
+                delta.create_write_transaction(
+                    legacy[0],
+                    "append",
+                    merged,
+                    partition_by=[PARTITION_KEY],
+                    commit_properties=CommitProperties(
+                        custom_metadata={"callscope.operation": "convert"}
+                    ),
+                )
+                delta = DeltaTable(uri, storage_options=self.storage.options)
         delta.create_write_transaction(
             actions,
             mode,
@@ -455,6 +470,16 @@ def _add(rel: str, path: Path, day: dt.date) -> tuple[AddAction, pa.Schema]:
         json.dumps({"numRecords": meta.num_rows}),
     )
     return action, meta.schema.to_arrow_schema()
+
+
+def _legacy_adds(storage: Storage, table: str) -> tuple[list[AddAction], pa.Schema | None]:
+    """Add actions for a table of the previous layout, so its first write keeps its days."""
+    adds, schema = [], None
+    for day, rel in legacy_files(storage, table).items():
+        add, file_schema = _add(rel, storage.local_path(table, rel), day)
+        adds.append(add)
+        schema = delta_schema.merge(schema, file_schema)
+    return adds, schema
 
 
 def _removes(rels: Iterable[str], day: dt.date) -> list[RemoveAction]:

@@ -9,6 +9,7 @@ from pipelines.cli import (
     demo,
     ingest,
     smarttag,
+    sql,
     transcribe,
     users,
 )
@@ -21,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users):
+for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users, sql):
     module.register(app)
 
 if __name__ == "__main__":

@@ -209,7 +209,7 @@ def _select(
         # the turns, which are not kept)
         scan = source(warehouse, TABLE, days, LIST_COLUMNS)
     else:
-        scan = warehouse.scan(TABLE, [warehouse.partition_path(TABLE, day) for day in days])
+        scan = warehouse.scan(TABLE, warehouse.day_files(TABLE, days))
     conditions = _conditions(warehouse, rights, flt, params)
     if cursor is not None:
         conditions.append("(c.date_time < ? OR (c.date_time = ? AND c.communication_id < ?))")

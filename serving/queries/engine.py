@@ -37,29 +37,10 @@ def connect() -> duckdb.DuckDBPyConnection:
     return _database.cursor()
 
 
-_PARTITIONS_TTL = 5.0
-_partitions: dict[tuple[str, str], tuple[int, float, list[dt.date]]] = {}
-
-
 def partitions(warehouse: Warehouse, table: str) -> list[dt.date]:
-    """``warehouse.partitions(table)`` without listing the directory on every request.
-
-    The listing is reused while the table directory's modification time is unchanged (a new
-    or deleted day changes it) and for at most a few seconds, which also covers a day whose
-    file lands just after its directory appeared."""
-    directory = warehouse.table_dir(table)
-    try:
-        stamp = directory.stat().st_mtime_ns
-    except FileNotFoundError:
-        return []
-    key = (str(directory), table)
-    cached = _partitions.get(key)
-    now = time.monotonic()
-    if cached is not None and cached[0] == stamp and now - cached[1] < _PARTITIONS_TTL:
-        return cached[2]
-    days = warehouse.partitions(table)
-    _partitions[key] = (stamp, now, days)
-    return days
+    """``warehouse.partitions(table)``: the table's cached snapshot, re-checked by one ``stat``
+    of its log per request."""
+    return warehouse.partitions(table)
 
 
 def has_table(warehouse: Warehouse, table: str) -> bool:
@@ -70,12 +51,7 @@ def files_of(
     warehouse: Warehouse, table: str, start: dt.date | None = None, end: dt.date | None = None
 ) -> list:
     """The table's partition files, optionally of days ``start`` … ``end`` (inclusive)."""
-    lo, hi = start or dt.date.min, end or dt.date.max
-    return [
-        warehouse.partition_path(table, day)
-        for day in partitions(warehouse, table)
-        if lo <= day <= hi
-    ]
+    return warehouse.files(table, start, end)
 
 
 # Decoded partitions kept as tables of the process's in-memory database, one per set of files a
@@ -116,7 +92,7 @@ _names = itertools.count()
 def _load(
     warehouse: Warehouse, table: str, days: list[dt.date], columns: tuple[str, ...] | None
 ) -> tuple[str, int, tuple[str, ...]]:
-    scan = warehouse.scan(table, [warehouse.partition_path(table, day) for day in days])
+    scan = warehouse.scan(table, warehouse.day_files(table, days))
     if columns is None:
         selected = "*"
     else:
@@ -201,5 +177,5 @@ def source(
     files can be read, else DuckDB's own scan of them."""
     cached = cached_table(warehouse, table, days, columns)
     if cached is None:
-        return warehouse.scan(table, [warehouse.partition_path(table, day) for day in days])
+        return warehouse.scan(table, warehouse.day_files(table, days))
     return cached.name

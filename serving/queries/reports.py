@@ -111,7 +111,7 @@ def read_table(
             # the range's partitions, decoded once per version of their files
             files_sql, columns = cached.name, list(cached.columns)
         else:
-            files = [warehouse.partition_path(table, day) for day in days]
+            files = warehouse.day_files(table, days)
             files_sql = warehouse.scan(table, files)
             # the oldest and the newest partition: a column added or dropped over time counts
             names = dict.fromkeys(

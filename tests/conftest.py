@@ -18,6 +18,7 @@ def callscope_home(tmp_path, monkeypatch):
     for name in (
         "CALLSCOPE_CONFIG_URL",
         "CALLSCOPE_WAREHOUSE_DIR",
+        "CALLSCOPE_WAREHOUSE_URI",
         "CALLSCOPE_RECOGNIZER",
         "CALLSCOPE_DASK_SCHEDULER",
     ):

@@ -104,7 +104,6 @@ class Storage:
         partial = target.parent / f".{target.name}.{uuid.uuid4().hex}.partial"
         try:
             fill(partial)
-            self._fs.create_dir(self._key(table, os.path.dirname(rel)), recursive=True)
             with (
                 open(partial, "rb") as src,
                 self._fs.open_output_stream(self._key(table, rel)) as out,

@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable
+from deltalake import CommitProperties, DeltaTable, TableFeatures
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction
 
@@ -104,13 +104,22 @@ class Warehouse:
         base = self.storage.cache if self.storage.remote else Path(self.storage.root_uri)
         return base / table
 
-    def snapshot(self, table: str) -> Snapshot | None:
+    def snapshot(
+        self, table: str, pinned: dict[str, Snapshot | None] | None = None
+    ) -> Snapshot | None:
         """The table's current committed snapshot (None: never written). A quarantine table's
-        days follow the data table's last paired write, also when its own commit was cut off."""
-        snap = CACHE.current(self.storage, self._check(table))
+        days follow its data table's paired writes, also when its own commit was cut off;
+        ``pinned`` keeps the snapshots a reader took, so the two tables it reads agree."""
+        pinned = {} if pinned is None else pinned
+        if table not in pinned:
+            pinned[table] = CACHE.current(self.storage, self._check(table))
+        snap = pinned[table]
         if not table.startswith(QUARANTINE_PREFIX):
             return snap
-        data = CACHE.current(self.storage, table.removeprefix(QUARANTINE_PREFIX))
+        source = table.removeprefix(QUARANTINE_PREFIX)
+        if source not in pinned:
+            pinned[source] = CACHE.current(self.storage, self._check(source))
+        data = pinned[source]
         pending = _pending_quarantine(data, snap)
         if not pending:
             return snap
@@ -135,11 +144,15 @@ class Warehouse:
         return list(snap.days) if snap else []
 
     def files(
-        self, table: str, start: dt.date | str | None = None, end: dt.date | str | None = None
+        self,
+        table: str,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        pinned: dict[str, Snapshot | None] | None = None,
     ) -> list[Path]:
         """The committed snapshot's data files of days ``start`` … ``end`` (inclusive), in day
         and write order. They are immutable: a later write adds new files beside them."""
-        snap = self.snapshot(table)
+        snap = self.snapshot(table, pinned)
         if snap is None:
             return []
         lo = _as_date(start) if start else dt.date.min
@@ -368,6 +381,11 @@ class Warehouse:
                     ),
                 )
                 delta = DeltaTable(uri, storage_options=self.storage.options)
+        if _needs_timestamp_ntz(delta, merged):
+            delta.alter.add_feature(
+                TableFeatures.TimestampWithoutTimezone, allow_protocol_versions_increase=True
+            )
+            delta = DeltaTable(uri, storage_options=self.storage.options)
         delta.create_write_transaction(
             actions,
             mode,
@@ -415,8 +433,11 @@ class Warehouse:
         """A fresh in-memory DuckDB with one view per table over its current snapshot: the
         connection keeps seeing that snapshot while writers commit new ones."""
         con = duckdb.connect(":memory:")
-        for table in tables if tables is not None else self.tables():
-            files = self.files(table)
+        names = list(tables if tables is not None else self.tables())
+        pinned: dict[str, Snapshot | None] = {}
+        # data tables first: their quarantine tables follow the same snapshots
+        for table in sorted(names, key=lambda name: name.startswith(QUARANTINE_PREFIX)):
+            files = self.files(table, pinned=pinned)
             if files:
                 con.execute(
                     f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {self.scan(table, files)}"
@@ -470,6 +491,15 @@ def _add(rel: str, path: Path, day: dt.date) -> tuple[AddAction, pa.Schema]:
         json.dumps({"numRecords": meta.num_rows}),
     )
     return action, meta.schema.to_arrow_schema()
+
+
+def _needs_timestamp_ntz(delta: DeltaTable, schema: pa.Schema) -> bool:
+    """Timestamps without a zone need their table feature declared before a commit uses them."""
+    naive = any(pa.types.is_timestamp(f.type) and f.type.tz is None for f in schema)
+    if not naive:
+        return False
+    features = delta.protocol().writer_features or []
+    return "timestampNtz" not in features
 
 
 def _legacy_adds(storage: Storage, table: str) -> tuple[list[AddAction], pa.Schema | None]:

@@ -82,7 +82,7 @@ def build_warehouse(n: int, days: int) -> Path:
     """Writes the warehouse once per size; later runs reuse it."""
     from data.warehouse import Warehouse
 
-    home = DATA / f"n{n}"
+    home = DATA / f"delta-n{n}"
     marker = home / "built.json"
     if marker.exists():
         return home
@@ -418,9 +418,11 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 def baseline(home: Path, days: int, repeats: int) -> dict:
     """The same two queries straight in DuckDB over the same files: no HTTP, no rights lookup."""
-    base = home / "warehouse"
-    comms = f"read_parquet('{base}/communications/*/*.parquet', hive_partitioning = true)"
-    report = f"read_parquet('{base}/report_end_to_end/*/*.parquet', hive_partitioning = true)"
+    from data.warehouse import Warehouse
+
+    warehouse = Warehouse(home / "warehouse")  # the files of the current snapshot
+    comms = warehouse.scan("communications")
+    report = warehouse.scan("report_end_to_end")
     allowed = ", ".join(map(str, AGENCY_CAMPAIGNS))
     visible = f"(campaign_id IS NULL OR campaign_id IN ({allowed}))"
     last = FIRST_DAY + dt.timedelta(days=days - 1)
@@ -474,6 +476,88 @@ def decode_costs(home: Path, days: int) -> dict:
     return {"list": list_ms, "report": report_ms}
 
 
+WRITER = """
+import datetime as dt, json, sys, time
+import pandas as pd
+from data.warehouse import Warehouse
+
+wh = Warehouse(sys.argv[1])
+day = dt.date.fromisoformat(sys.argv[2])
+seconds, pace = float(sys.argv[3]), float(sys.argv[4])
+next_id = 10_000_000
+counts = {"rewrites": 0, "appends": 0, "compactions": 0, "failed_writes": 0}
+stop = time.monotonic() + seconds
+step = 0
+while time.monotonic() < stop:
+    began = time.monotonic()
+    step += 1
+    try:
+        if step % 2:  # the day re-ingested whole, as a rerun does
+            frame = wh.read("communications", day, day).drop(columns=["date"])
+            wh.write_partition("communications", day, frame)
+            counts["rewrites"] += 1
+        else:  # a live-path micro-batch of new communications
+            batch = frame.tail(20).copy()
+            ids = range(next_id, next_id + len(batch))
+            next_id += len(batch)
+            batch["id"] = list(ids)
+            batch["communication_id"] = [f"call:{i}" for i in ids]
+            wh.append("communications", day, batch, key="communication_id")
+            counts["appends"] += 1
+            if counts["appends"] % 25 == 0:
+                counts["compactions"] += len(wh.compact("communications", day))
+    except Exception:
+        counts["failed_writes"] += 1
+    time.sleep(max(0.0, pace - (time.monotonic() - began)))
+print(json.dumps(counts))
+"""
+
+
+def run_with_writer(
+    home: Path, days: int, workers: int, rate: float, seconds: float, writes_per_s: float
+) -> dict:
+    """The load at ``rate`` while a writer rewrites the newest communications day and appends
+    micro-batches to it (alternately, ``writes_per_s`` commits a second in all), on a copy of
+    the warehouse. Every answer that is not 200 counts as a failed read."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as scratch:
+        copy = Path(scratch) / "home"
+        shutil.copytree(home, copy)
+        token = prepare_store(copy)
+        port = _free_port()
+        server = start_server(copy, port, workers)
+        last = FIRST_DAY + dt.timedelta(days=days - 1)
+        try:
+            run_load(port, token, varied_requests(days, 300, seed=98), 40.0, 5.0)
+            writer = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    WRITER,
+                    str(copy / "warehouse"),
+                    last.isoformat(),
+                    str(seconds + 1),
+                    str(1 / writes_per_s),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT.parent,
+            )
+            # the newest day, which the writer changes, is what the cabinet asks most
+            mix = varied_requests(days, int(rate * seconds), seed=97)
+            newest = ("/api/v1/communications", {"limit": 50})
+            mix = [newest if i % 4 == 0 else item for i, item in enumerate(mix)]
+            result = run_load(port, token, mix, rate, seconds)
+            written = json.loads(writer.communicate(timeout=120)[0].strip().splitlines()[-1])
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    result["writer"] = written
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -484,6 +568,9 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--writes", type=float, default=20.0, help="commits a second in the run with a writer"
+    )
     args = parser.parse_args(argv or [])
     n = args.communications or (20_000 if args.quick else 1_000_000)
     days = 30 if args.quick else 180
@@ -575,6 +662,34 @@ def main(argv: list[str] | None = None) -> dict:
                 f"p99 {base[kind]['p99_ms']:7.1f} ms"
             )
         figures["runs"].append(run)
+    writing = run_with_writer(home, days, args.workers, max(rates), seconds, args.writes)
+    done = writing["writer"]
+    commits = done["rewrites"] + done["appends"]
+    run = {
+        "offered_rps": max(rates),
+        "throughput_rps": round(writing["throughput_rps"], 1),
+        "failed_reads": writing["errors"],
+        "writer_commits_per_s": round(commits / seconds, 1),
+        **done,
+        "load_average_1min": writing["load_average"],
+    }
+    print(
+        f"with a writer ({commits / seconds:.1f} commits/s: {done['rewrites']} rewrites of the "
+        f"newest day, {done['appends']} appends, {done['compactions']} compactions, "
+        f"{done['failed_writes']} failed writes): offered {max(rates):.0f} req/s, throughput "
+        f"{writing['throughput_rps']:.1f} req/s, failed reads {writing['errors']} (goal 0), "
+        f"load average {writing['load_average']:.2f}"
+    )
+    for kind, values in writing["latencies"].items():
+        p50, p99 = _percentiles(values)
+        key = kind.replace("-", "_")
+        run[f"{key}_p50_ms"], run[f"{key}_p99_ms"] = round(p50, 1), round(p99, 1)
+        same = results[max(rates)]["latencies"][kind]
+        print(
+            f"{kind:>15}: API p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   |  same rate without "
+            f"the writer p50 {_percentiles(same)[0]:7.1f} ms  p99 {_percentiles(same)[1]:7.1f} ms"
+        )
+    figures["with_writer"] = run
     for kind in ("communications", "end-to-end"):
         print(
             f"{kind:>15}: server CPU per request {cpu_ms[kind]:.1f} ms: 2 free cores would "

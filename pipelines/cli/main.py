@@ -12,6 +12,7 @@ from pipelines.cli import (
     sql,
     transcribe,
     users,
+    warehouse,
 )
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 
 for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users, sql):
     module.register(app)
+warehouse.register(app)
 
 if __name__ == "__main__":
     app()

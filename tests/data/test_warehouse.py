@@ -256,3 +256,19 @@ def test_the_log_is_a_delta_table_other_engines_read(make_warehouse):
     operations = [entry.get("callscope.operation") for entry in table.history()]
     assert operations[:2] == ["append", "rewrite"]
     assert json.loads(table.history()[0]["operationParameters"]["partitionBy"]) == ["date"]
+
+
+def test_the_upkeep_job_compacts_and_keeps_what_readers_may_use(tmp_path):
+    from pipelines.resources import WarehouseResource
+    from pipelines.schedules import warehouse_upkeep_job
+
+    wh = Warehouse(tmp_path / "wh")
+    wh.append("calls", DAY, pd.DataFrame({"id": [1]}))
+    wh.append("calls", DAY, pd.DataFrame({"id": [2]}))
+    result = warehouse_upkeep_job.execute_in_process(
+        resources={"warehouse": WarehouseResource(root=str(tmp_path / "wh"))}
+    )
+    assert result.success
+    assert result.output_for_node("warehouse_upkeep")["compacted"] == {"calls": ["2026-05-01"]}
+    assert len(_stored_files(wh, "calls")) == 3  # replaced files stay for the window
+    assert wh.read("calls")["id"].tolist() == [1, 2]

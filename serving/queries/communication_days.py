@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
 
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
@@ -55,11 +56,16 @@ class CommunicationsDay:
 
 
 def _build(paths, columns: tuple[str, ...], day: dt.date) -> CommunicationsDay:
-    table = read_day(paths[0], columns, NEWEST_FIRST)
+    """``paths``: the day's communications files (several until appends are compacted), then
+    its tags file."""
+    parts = [read_day(path, columns, None) for path in paths[:-1]]
+    table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
+    keys = [(name, order) for name, order in NEWEST_FIRST if name in table.column_names]
+    table = table.sort_by(keys) if keys and table.num_rows else table
     decoded = {name: decode(table.column(name)) for name in table.column_names}
     assignments: dict[str, list[dict[str, Any]]] = {}
-    if file_stamp(paths[1]) is not None:
-        tags = read_day(paths[1], TAG_COLUMNS, None)
+    if file_stamp(paths[-1]) is not None:
+        tags = read_day(paths[-1], TAG_COLUMNS, None)
         names = tags.column_names
         values = [decode(tags.column(name)).take(np.arange(tags.num_rows)) for name in names]
         for row in zip(*values, strict=True):
@@ -72,11 +78,12 @@ def day_block(
     warehouse: Warehouse, day: dt.date, columns: tuple[str, ...]
 ) -> CommunicationsDay | None:
     """The decoded day, or None when its communications file is gone."""
-    path = warehouse.partition_path("communications", day)
+    files = warehouse.day_files("communications", [day])
     tags = warehouse.partition_path("tag_assignments", day)
+    paths = (*(files or [warehouse.partition_path("communications", day)]), tags)
     key = (str(warehouse.table_dir("communications")), day, "list", columns)
     # a day without tags yet has no tags file: its appearing changes the stamps too
-    return cache().get(key, (path, tags), lambda: _build((path, tags), columns, day))
+    return cache().get(key, paths, lambda: _build(paths, columns, day))
 
 
 def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:

@@ -1,0 +1,39 @@
+"""A day the live path appended to (several files until compaction) is served whole."""
+
+import datetime as dt
+
+import pandas as pd
+
+from data.warehouse import Warehouse
+from serving.queries import communication_days
+from serving.queries.communications import LIST_COLUMNS
+
+DAY = dt.date(2026, 3, 1)
+
+
+def _calls(ids: list[int], hour: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "communication_id": [f"call:{i}" for i in ids],
+            "communication_type": "call",
+            "id": ids,
+            "date_time": [pd.Timestamp(f"2026-03-01 {hour:02d}:{i % 60:02d}") for i in ids],
+        }
+    )
+
+
+def test_an_appended_day_is_decoded_from_all_its_files_newest_first(tmp_path):
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.write_partition("communications", DAY, _calls([1, 2], 9))
+    first = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    assert first.ids.tolist() == ["call:2", "call:1"]
+
+    warehouse.append("communications", DAY, _calls([3], 11), key="communication_id")
+    warehouse.append("communications", DAY, _calls([4], 10), key="communication_id")
+    assert len(warehouse.day_files("communications", [DAY])) == 3
+    block = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    assert block.ids.tolist() == ["call:3", "call:4", "call:2", "call:1"]
+
+    warehouse.compact("communications")
+    again = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    assert again.ids.tolist() == block.ids.tolist()

@@ -3,8 +3,8 @@
 The communications list and the reports answer most requests from a few recent days. Reading a
 day's Parquet file costs milliseconds; filtering its decoded columns with numpy costs
 microseconds. A day is kept keyed by its table and date and checked on every use against each
-file's identity (inode, modification time, size): a partition rewrite is a new file renamed
-into place, so the next request reads it again and a block never serves a replaced file.
+file's identity (inode, modification time, size): a partition rewrite is a new file in the
+table's next snapshot, so the next request reads it again and a block never serves a replaced file.
 Blocks are also re-read after a minute and the least recently used ones dropped past a row
 budget. Blocks are immutable once built, so requests in several threads share them freely.
 

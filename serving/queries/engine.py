@@ -56,7 +56,7 @@ def files_of(
 
 # Decoded partitions kept as tables of the process's in-memory database, one per set of files a
 # query asked for (a list's batch of days, a report's range), keyed by each file's identity
-# (inode, modification time, size): a partition rewrite is a new file renamed into place, and a
+# (inode, modification time, size): a partition rewrite is a new file of a new snapshot, and a
 # new day changes the set, so the next request reads the files again and an entry never serves
 # a file that was replaced. Reading Parquet costs milliseconds per file; scanning the decoded
 # columns costs a fraction of that. Entries past the budget (least recently used first) and

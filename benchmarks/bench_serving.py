@@ -322,9 +322,11 @@ async def _open_loop(port: int, requests: list[tuple[str, bytes]], rate: float, 
     latencies: dict[str, list[float]] = {"communications": [], "end-to-end": []}
     errors = 0
     opened = 0
+    failures: dict[str, int] = {}
 
     async def one(kind: str, payload: bytes, due: float) -> None:
         nonlocal errors, opened
+        status = None
         try:
             connection = None
             while idle and connection is None:
@@ -338,10 +340,12 @@ async def _open_loop(port: int, requests: list[tuple[str, bytes]], rate: float, 
             status = await asyncio.wait_for(connection.waiter, 60)
             idle.append(connection)
             ok = status == 200
-        except (OSError, ConnectionError, TimeoutError):
-            ok = False
+        except (OSError, ConnectionError, TimeoutError) as error:
+            ok, status = False, type(error).__name__
         if not ok:
             errors += 1
+            what = status if isinstance(status, str) else f"HTTP {status}"
+            failures[what] = failures.get(what, 0) + 1
             return
         latencies[kind].append((time.perf_counter() - due) * 1000)
 
@@ -366,6 +370,7 @@ async def _open_loop(port: int, requests: list[tuple[str, bytes]], rate: float, 
         "load_average": os.getloadavg()[0],
         "throughput_rps": done / wall,
         "errors": errors,
+        "failures": failures,
         "latencies": latencies,
         "sent": total,
         "connections": opened,
@@ -640,13 +645,15 @@ def main(argv: list[str] | None = None) -> dict:
             "offered_rps": offered,
             "throughput_rps": round(result["throughput_rps"], 1),
             "errors": result["errors"],
+            "failures": result["failures"],
             "connections": result["connections"],
             "generator_cpu_ms": round(result["generator_cpu_ms_per_request"], 2),
             "load_average_1min": result["load_average"],
         }
         print(
             f"offered {offered:.0f} req/s for {seconds:.0f} s, {args.workers} workers: "
-            f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']}, "
+            f"throughput {result['throughput_rps']:.1f} req/s, errors {result['errors']} "
+            f"{result['failures'] or ''}, "
             f"{result['connections']} connections, load generator "
             f"{result['generator_cpu_ms_per_request']:.2f} ms CPU per request, "
             f"load average {result['load_average']:.2f}"
@@ -669,6 +676,7 @@ def main(argv: list[str] | None = None) -> dict:
         "offered_rps": max(rates),
         "throughput_rps": round(writing["throughput_rps"], 1),
         "failed_reads": writing["errors"],
+        "failures": writing["failures"],
         "writer_commits_per_s": round(commits / seconds, 1),
         **done,
         "load_average_1min": writing["load_average"],
@@ -677,7 +685,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"with a writer ({commits / seconds:.1f} commits/s: {done['rewrites']} rewrites of the "
         f"newest day, {done['appends']} appends, {done['compactions']} compactions, "
         f"{done['failed_writes']} failed writes): offered {max(rates):.0f} req/s, throughput "
-        f"{writing['throughput_rps']:.1f} req/s, failed reads {writing['errors']} (goal 0), "
+        f"{writing['throughput_rps']:.1f} req/s, failed reads {writing['errors']} (goal 0; "
+        f"{writing['failures'] or 'none'}), "
         f"load average {writing['load_average']:.2f}"
     )
     for kind, values in writing["latencies"].items():

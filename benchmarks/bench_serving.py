@@ -151,7 +151,7 @@ def prepare_store(home: Path) -> str:
                 )
             )
         session.flush()
-        user = accounts.create_user(session, "agency", "bench")
+        user = accounts.create_user(session, "agency", "bench", account_id=1)
         spec = RightsSpec(
             sites=[{"site_id": s, "view": True} for s in range(1, SITES + 1)],
             campaigns=[{"campaign_id": c, "view": True} for c in AGENCY_CAMPAIGNS],

@@ -92,7 +92,13 @@ def _mask(
     flt: CommunicationFilter,
     cursor: Cursor | None,
 ) -> np.ndarray:
-    mask = visible_mask(rights, block.rows, block.column("site_id"), block.column("campaign_id"))
+    mask = visible_mask(
+        rights,
+        block.rows,
+        block.column("site_id"),
+        block.column("campaign_id"),
+        block.column("account_id"),
+    )
     when = block.columns["date_time"].values
     if flt.date_from is not None:
         mask &= when >= np.datetime64(flt.date_from, "us")

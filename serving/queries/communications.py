@@ -30,6 +30,7 @@ LIST_COLUMNS = (
     "communication_id",
     "communication_type",
     "id",
+    "account_id",
     "site_id",
     "campaign_id",
     "visitor_id",
@@ -82,17 +83,19 @@ class Cursor:
             raise Invalid(f"cursor: not a cursor this API returned ({error})") from None
 
 
-def locate(warehouse: Warehouse, communication_id: str) -> tuple[int | None, int | None] | None:
-    """(site_id, campaign_id) of a communication, or None when it does not exist."""
+def locate(
+    warehouse: Warehouse, communication_id: str
+) -> tuple[int | None, int | None, int | None] | None:
+    """(site_id, campaign_id, account_id) of a communication, or None when it does not exist."""
     if not has_table(warehouse, TABLE):
         return None
     with connect() as con:
         row = con.execute(
-            f"SELECT site_id, campaign_id FROM {warehouse.scan(TABLE, files_of(warehouse, TABLE))} "
+            f"SELECT site_id, campaign_id, account_id FROM {warehouse.scan(TABLE, files_of(warehouse, TABLE))} "
             "WHERE communication_id = ? LIMIT 1",
             [communication_id],
         ).fetchone()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def plain_scan(warehouse: Warehouse, table: str) -> str:
@@ -110,7 +113,7 @@ def _in_list(column: str, values: list[Any], params: list[Any]) -> str:
 def _conditions(
     warehouse: Warehouse, rights: EffectiveRights, flt: CommunicationFilter, params: list[Any]
 ) -> list[str]:
-    conditions = [rights.visibility_sql("c.site_id", "c.campaign_id")]
+    conditions = [rights.visibility_sql("c.site_id", "c.campaign_id", "c.account_id")]
     if flt.date_from:
         conditions.append("c.date_time >= ?")
         params.append(flt.date_from)

@@ -172,7 +172,11 @@ def test_reports_listing_and_unknown_report(client, world):
         headers=admin,
     ).json()
     assert ranged["total"] == 6 and {r["date"] for r in ranged["rows"]} == {"2026-05-02"}
+    # attribution by channel is computed over the whole platform: an account's admin is
+    # refused, a platform operator reads it
+    refused = client.get("/api/v1/reports/attribution", params={"model": "last"}, headers=admin)
+    assert refused.status_code == 403
     by_model = client.get(
-        "/api/v1/reports/attribution", params={"model": "last"}, headers=admin
+        "/api/v1/reports/attribution", params={"model": "last"}, headers=auth(world, "operator")
     ).json()
     assert by_model["total"] == 3

@@ -287,8 +287,12 @@ def set_tag(
     warehouse: WarehouseDep,
     user: CurrentUser,
 ):
-    """Sets a tag by hand; the event records who and when, and shows as provenance."""
-    tag = catalog.require_known_tag(session, body.tag.strip())
+    """Sets a tag by hand; the event records who and when, and shows as provenance. The tag
+    must be one of the communication's account's tags (422 otherwise)."""
+    located = queries.locate(warehouse, communication_id)
+    if located is None or located[2] is None:
+        raise NotFound(f"communication {communication_id} does not exist")
+    tag = catalog.require_known_tag(session, body.tag.strip(), int(located[2]))
     current = _provenance(session, warehouse, communication_id)
     if not any(t.tag == tag.name and t.source == "manual" for t in current):
         provenance.set_manual_tag(

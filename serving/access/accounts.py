@@ -40,14 +40,19 @@ def hash_token(token: str) -> str:
 def issue_token(session: Session, user: User, label: str = "") -> str:
     """Creates a token for ``user``; the caller shows it once, only its hash is kept."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=hash_token(token), label=label, account_id=user.account_id
+        )
+    )
     session.flush()
     return token
 
 
 def authenticate(session: Session, token: str) -> User | None:
-    """The token's user, or None when the token is unknown or revoked, the user blocked or
-    deleted, or their account switched off (a user of no account must be an operator)."""
+    """The token's user, or None when the token is unknown or revoked, the user blocked,
+    deleted or moved to another account since it was issued, or their account switched off
+    (a user of no account must be an operator)."""
     row = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
@@ -56,7 +61,7 @@ def authenticate(session: Session, token: str) -> User | None:
     if row is None:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or row.account_id != user.account_id:
         return None
     if user.account_id is None:
         return user if user.is_operator else None
@@ -291,7 +296,7 @@ def keeping_full_access(session: Session, account_id: int | None) -> Iterator[No
         raise Forbidden("the account's last full-access user cannot be removed, blocked or demoted")
 
 
-def _check_own_objects(session: Session, spec: RightsSpec, account_id: int | None) -> None:
+def check_own_objects(session: Session, spec: RightsSpec, account_id: int | None) -> None:
     """Rows may name only the account's sites and campaigns (422 naming the field)."""
     if account_id is None:
         return
@@ -321,7 +326,7 @@ def save_rights(
     the "new" rows govern only the ones created afterwards. A copy keeps the source's rows
     as they are instead."""
     _check_unique(spec)
-    _check_own_objects(session, spec, account_id)
+    check_own_objects(session, spec, account_id)
     in_account = (lambda model: model.account_id == account_id) if account_id else None
     campaigns = select(Campaign.id, Campaign.type)
     site_ids = select(Site.id)

@@ -41,8 +41,16 @@ def spam_tables(mutable_world):
                 "campaign_id": 21,
                 "reason": "black_list",
             },
+            {  # the second account's: nobody of account 1 may see it
+                "start_time": dt.datetime(2026, 5, 3, 11),
+                "contact_phone_number": "79990000001",
+                "site_id": 3,
+                "campaign_id": 31,
+                "reason": "antispam",
+            },
         ]
     )
+    blocked["account_id"] = [1, 1, 2]
     warehouse.write_partition("blocked_calls", dt.date(2026, 5, 3), blocked)
     return warehouse
 
@@ -158,6 +166,10 @@ def test_blocked_calls_follow_campaign_rights(spam_tables, mutable_client, mutab
         "/api/v1/antispam/blocked-calls", headers=auth(mutable_world, "admin")
     ).json()
     assert admin_page["total"] == 2
+    other = mutable_client.get(
+        "/api/v1/antispam/blocked-calls", headers=auth(mutable_world, "admin2")
+    ).json()
+    assert [(r["campaign_id"], r["account_id"]) for r in other["rows"]] == [(31, 2)]
 
 
 def test_reports_listing_and_unknown_report(client, world):

@@ -1,4 +1,4 @@
-"""The rights matrix: two agencies with disjoint campaigns in one account.
+"""The rights matrix: two agencies with disjoint campaigns in one account, and a second account.
 
 Every id of the other agency's communications, campaigns, recordings and report rows is tried,
 and every request must be refused or filtered. Contact data is masked without its right, and
@@ -188,3 +188,34 @@ def test_agency_cannot_manage_users_or_read_others_rights(client, world):
     assert client.get("/api/v1/users/export.csv", headers=headers).status_code == 403
     me = client.get("/api/v1/me", headers=headers).json()
     assert me["user"]["login"] == "agency_a"
+
+
+def test_every_id_of_account_one_is_refused_to_account_twos_admin(client, world):
+    """The second account's full-access user enumerates every id of the first account."""
+    headers = auth(world, "admin2")
+    for owner, ids in world.communications.items():
+        if owner == "other":
+            continue
+        for communication_id in ids:
+            base = f"/api/v1/communications/{communication_id}"
+            assert client.get(base, headers=headers).status_code == 404
+            assert client.get(f"{base}/recording", headers=headers).status_code == 404
+            tagged = client.post(f"{base}/tags", json={"tag": "Ипотека"}, headers=headers)
+            assert tagged.status_code == 404
+    for site_id in (1, 2):
+        assert client.get(f"/api/v1/sites/{site_id}", headers=headers).status_code == 404
+    for campaign_id in CAMPAIGNS:
+        assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers).status_code == 404
+        report = client.get(
+            "/api/v1/reports/end-to-end", params={"campaign_id": campaign_id}, headers=headers
+        )
+        assert report.status_code == 200 and report.json()["rows"] == []
+    for login in ("admin", "agency_a", "agency_b"):
+        user_id = world.user_ids[login]
+        assert client.get(f"/api/v1/users/{user_id}", headers=headers).status_code == 404
+    tags = client.get("/api/v1/tags", headers=auth(world, "admin")).json()
+    for tag in tags:
+        renamed = client.patch(f"/api/v1/tags/{tag['id']}", json={"name": "x"}, headers=headers)
+        assert renamed.status_code == 404
+    listed = {i["communication_id"] for i in _all_pages(client, headers)}
+    assert listed == of_account(world, 2)

@@ -42,6 +42,7 @@ def create_role(
 ):
     _unique_name(session, account_id, body.name)
     if body.rights is not None:
+        accounts.check_own_objects(session, body.rights, account_id)
         accounts.check_grantable(body.rights, rights)
     role = Role(
         name=body.name, description=body.description, account_id=account_id, rights_set=RightsSet()
@@ -111,6 +112,7 @@ def replace_role_rights(
 ):
     """Replaces the role's rights; every member's effective rights change with it."""
     role = accounts.get_role(session, role_id, account_id)
+    accounts.check_own_objects(session, body, account_id)
     accounts.check_grantable(body, rights)
     with accounts.keeping_full_access(session, account_id):
         accounts.save_rights(session, role.rights_set, body, actor.login, account_id=account_id)

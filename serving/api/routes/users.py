@@ -67,6 +67,7 @@ def create_user(
     """Creates a user of the caller's account and returns their first API token, shown only
     this once. Nobody grants rights they do not hold (403)."""
     if body.rights is not None:
+        accounts.check_own_objects(session, body.rights, account_id)
         accounts.check_grantable(body.rights, rights)
     user = accounts.create_user(
         session, body.login, actor.login, body.email, body.full_name, account_id=account_id
@@ -181,6 +182,7 @@ def replace_rights(
     """Replaces the user's own rights. Nobody grants rights they do not hold, and the
     account's last full-access user keeps full access (403 either way)."""
     user = accounts.get_user(session, user_id, account_id)
+    accounts.check_own_objects(session, body, account_id)
     accounts.check_grantable(body, rights)
     with accounts.keeping_full_access(session, account_id):
         accounts.save_rights(session, user.rights_set, body, actor.login, account_id=account_id)

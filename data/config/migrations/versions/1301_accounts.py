@@ -29,6 +29,11 @@ def upgrade() -> None:
         )
         batch.create_foreign_key("fk_users_account_id_accounts", "accounts", ["account_id"], ["id"])
         batch.create_index("ix_users_account_id", ["account_id"])
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("account_id", sa.Integer, nullable=True))
+        batch.create_foreign_key(
+            "fk_api_tokens_account_id_accounts", "accounts", ["account_id"], ["id"]
+        )
     with op.batch_alter_table("roles") as batch:
         batch.add_column(sa.Column("account_id", sa.Integer, nullable=True))
         batch.create_foreign_key("fk_roles_account_id_accounts", "accounts", ["account_id"], ["id"])
@@ -39,6 +44,10 @@ def upgrade() -> None:
     lowest = "(SELECT min(id) FROM accounts)"
     op.execute(f"UPDATE users SET account_id = {lowest} WHERE account_id IS NULL")
     op.execute(f"UPDATE roles SET account_id = {lowest} WHERE account_id IS NULL")
+    op.execute(
+        "UPDATE api_tokens SET account_id = "
+        "(SELECT users.account_id FROM users WHERE users.id = api_tokens.user_id)"
+    )
 
 
 def downgrade() -> None:
@@ -47,6 +56,9 @@ def downgrade() -> None:
         batch.create_unique_constraint("uq_roles_name", ["name"])
         batch.drop_index("ix_roles_account_id")
         batch.drop_constraint("fk_roles_account_id_accounts", type_="foreignkey")
+        batch.drop_column("account_id")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_constraint("fk_api_tokens_account_id_accounts", type_="foreignkey")
         batch.drop_column("account_id")
     with op.batch_alter_table("users") as batch:
         batch.drop_index("ix_users_account_id")

@@ -253,6 +253,17 @@ def _allowed(test: visibility.IdTest, values: np.ndarray) -> np.ndarray:
     return lookup.allowed(values)
 
 
+def _as_ids(column: Column | None) -> Column | None:
+    """An id column as integers: a table written with gaps may keep its ids as floats, NaN
+    standing for null (``campaign_id`` of ``report_deals`` on most days)."""
+    if column is None or column.values.dtype.kind != "f":
+        return column
+    values = column.values
+    missing = ~np.isfinite(values)
+    nulls = missing if column.nulls is None else (column.nulls | missing)
+    return Column(np.where(missing, 0, values).astype(np.int64), nulls)
+
+
 def visible_mask(
     rights: EffectiveRights,
     size: int,
@@ -265,7 +276,11 @@ def visible_mask(
     rule = rights.rule(account is not None)
     if not rule.clauses:
         return np.ones(size, dtype=bool)
-    columns = {visibility.SITE: site, visibility.CAMPAIGN: campaign, visibility.ACCOUNT: account}
+    columns = {
+        visibility.SITE: _as_ids(site),
+        visibility.CAMPAIGN: _as_ids(campaign),
+        visibility.ACCOUNT: _as_ids(account),
+    }
     return visibility.to_mask(rule, size, columns, _allowed)
 
 

@@ -106,17 +106,17 @@ def test_naming_another_accounts_objects_is_422_naming_the_field(mutable_client,
 def test_rules_of_one_account_are_its_own(mutable_client, mutable_world):
     one, two = auth(mutable_world, "admin"), auth(mutable_world, "admin2")
     rule = {
-        "rules": [{"id": "r1", "conditions": [{"op": "contains_any", "keywords": ["ипотека"]}]}]
+        "rules": [{"id": "r-acc", "conditions": [{"op": "contains_any", "keywords": ["ипотека"]}]}]
     }
-    assert mutable_client.put("/api/v1/autotag-rules/Ипотека", json=rule, headers=one).is_success
+    path_one, path_two = "/api/v1/autotag-rules/Целевой клиент", "/api/v1/autotag-rules/Ипотека"
+    assert mutable_client.put(path_one, json=rule, headers=one).is_success
     assert mutable_client.get("/api/v1/autotag-rules", headers=two).json() == []
     # the same rule id in the other account is another rule, with a history of its own
-    assert mutable_client.put("/api/v1/autotag-rules/Ипотека", json=rule, headers=two).is_success
-    history = mutable_client.get("/api/v1/autotag-rules/Ипотека/history", headers=two).json()
-    assert [(v["rule_key"], v["version"]) for v in history] == [("r1", 1)]
-    transcription = {"enabled": True}
+    assert mutable_client.put(path_two, json=rule, headers=two).is_success
+    history = mutable_client.get(f"{path_two}/history", headers=two).json()
+    assert [(v["rule_key"], v["version"]) for v in history] == [("r-acc", 1)]
     assert mutable_client.put(
-        "/api/v1/transcription-rules/t-acc", json=transcription, headers=one
+        "/api/v1/transcription-rules/t-acc", json={"enabled": True}, headers=one
     ).is_success
     assert mutable_client.get("/api/v1/transcription-rules/t-acc", headers=two).status_code == 404
     assert (
@@ -125,27 +125,36 @@ def test_rules_of_one_account_are_its_own(mutable_client, mutable_world):
         ).status_code
         == 404
     )
+    switched = mutable_client.patch(
+        "/api/v1/transcription-rules/t-acc", json={"enabled": False}, headers=one
+    )
+    assert switched.status_code == 200
 
-    store = ConfigStore(mutable_world.settings.database_url, migrate_schema=False)
     from data.config import rules as versioned
 
-    with store.session() as session:
-        owners = {
-            (v.account_id, versioned.plain_id(v))
-            for v in versioned.current_rules(session, "autotag")
-        }
-        switched = mutable_client.patch(
-            "/api/v1/transcription-rules/t-acc", json={"enabled": False}, headers=one
-        )
-    assert switched.status_code == 200
-    with store.session() as session:
-        # a switch keeps the rule the account's (it selects that account's calls only)
-        (current,) = [
-            v for v in versioned.current_rules(session, "transcription") if v.rule_key == "1:t-acc"
-        ]
-        assert current.account_id == 1 and current.payload["enabled"] is False
-    store.dispose()
-    assert {(1, "r1"), (OTHER_ACCOUNT, "r1")} <= owners
+    store = ConfigStore(mutable_world.settings.database_url, migrate_schema=False)
+    try:
+        with store.session() as session:
+            owners = {
+                (v.account_id, versioned.plain_id(v))
+                for v in versioned.current_rules(session, "autotag")
+            }
+            # a switch keeps the rule the account's (it selects that account's calls only)
+            (current,) = [
+                v
+                for v in versioned.current_rules(session, "transcription")
+                if v.rule_key == "1:t-acc"
+            ]
+            assert current.account_id == 1 and current.payload["enabled"] is False
+    finally:
+        store.dispose()
+    assert {(1, "r-acc"), (OTHER_ACCOUNT, "r-acc")} <= owners
+    # leave the shared world as it was
+    assert mutable_client.delete(path_one, headers=one).status_code == 204
+    assert mutable_client.delete(path_two, headers=two).status_code == 204
+    assert (
+        mutable_client.delete("/api/v1/transcription-rules/t-acc", headers=one).status_code == 204
+    )
 
 
 def test_operators_act_across_accounts_only_explicitly(client, world):

@@ -219,3 +219,14 @@ def test_every_id_of_account_one_is_refused_to_account_twos_admin(client, world)
         assert renamed.status_code == 404
     listed = {i["communication_id"] for i in _all_pages(client, headers)}
     assert listed == of_account(world, 2)
+
+
+@pytest.mark.parametrize("login, shown", [("agency_a", {11.0}), ("agency_b", {21.0})])
+def test_report_deals_with_float_campaign_ids(client, world, login, shown):
+    """``report_deals`` keeps campaign_id as a float; rights still apply, no 500."""
+    response = client.get("/api/v1/reports/report_deals", headers=auth(world, login))
+    assert response.status_code == 200, response.text
+    campaigns = {row["campaign_id"] for row in response.json()["rows"]}
+    assert campaigns - {None} == shown
+    admin2 = client.get("/api/v1/reports/report_deals", headers=auth(world, "admin2")).json()
+    assert {row["campaign_id"] for row in admin2["rows"]} == {31.0}

@@ -223,6 +223,16 @@ def _write_warehouse(warehouse: Warehouse, comms: pd.DataFrame) -> None:
             ]
         )
         warehouse.write_partition("report_end_to_end", day, report)
+        # analytics writes campaign_id as a float when some deals have none
+        deals_report = pd.DataFrame(
+            {
+                "deal_id": [f"d{day.day}-{c}" for c in [11, 21, 31]] + [f"d{day.day}-none"],
+                "site_id": [1, 1, 3, 1],
+                "campaign_id": [11.0, 21.0, 31.0, float("nan")],
+                "revenue": 1000.0,
+            }
+        )
+        warehouse.write_partition("report_deals", day, deals_report)
         warehouse.write_partition(
             "attribution_by_model",
             day,

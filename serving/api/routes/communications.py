@@ -40,7 +40,7 @@ from serving.schemas.communications import (
     Transcript,
 )
 from speech.audio import find_recording
-from tagging import provenance
+from tagging import provenance, system_tags
 
 router = APIRouter(prefix="/communications", tags=["communications"])
 CommunicationId = Annotated[str, Path(pattern=queries.ID_REGEX, examples=["call:123"])]
@@ -70,7 +70,12 @@ def _filter(
         tags=tags,
         is_spam=is_spam,
         text=q,
-        by_hand=tag_events.hand_tagged(tags) if tags else {},
+        # people's changes win, for the spam tag as for any other
+        by_hand=tag_events.hand_tagged(
+            [*tags, *([queries.SPAM_TAG] if is_spam is not None else [])]
+        )
+        if tags or is_spam is not None
+        else {},
     )
 
 
@@ -100,6 +105,12 @@ async def list_filters(
     return Filters(
         date_from, date_till, list(communication_type), site_id, campaign_id, tag, is_spam, q
     )
+
+
+def _decided(row: dict[str, Any], decided: dict[str, tuple[bool, str]]) -> dict[str, Any]:
+    """The row with a person's word on «Нецелевой» deciding ``is_target``, as in reports."""
+    found = decided.get(row["communication_id"])
+    return row if found is None else {**row, "is_target": found[0]}
 
 
 def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
@@ -148,8 +159,11 @@ def list_communications(
     ids = [r["communication_id"] for r in rows]
     effective = provenance.effective_tags(assignments, tag_events.events_for(ids))
     masked = not rights.can("contact_data", "view")
+    decided = system_tags.manual_target(tag_events.events_for(ids))
     items = [
-        _summary_json(r, masked, [t.tag for t in effective.get(r["communication_id"], ())])
+        _summary_json(
+            _decided(r, decided), masked, [t.tag for t in effective.get(r["communication_id"], ())]
+        )
         for r in rows
     ]
     return JsonBody({"items": items, "next_cursor": next_cursor.encode() if next_cursor else None})
@@ -239,7 +253,8 @@ def read_communication(
     if row is None:
         raise NotFound(f"communication {communication_id} does not exist")
     tags = _provenance(session, warehouse, communication_id)
-    detail = _summary(row, rights, [t.tag for t in tags])
+    decided = system_tags.manual_target(provenance.events_for(session, [communication_id]))
+    detail = _summary(_decided(row, decided), rights, [t.tag for t in tags])
     return CommunicationDetail(
         **detail,
         **{k: row.get(k) for k in ("channel", "utm_source", "utm_medium", "utm_campaign")},

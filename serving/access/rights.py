@@ -265,3 +265,29 @@ def mask_email(email: str | None) -> str | None:
         return "***" if email else email
     name, domain = email.split("@", 1)
     return f"{name[:1]}***@{domain}"
+
+
+# Fields that carry contact data, wherever a serializer shows them, and how each is masked.
+CONTACT_FIELDS = {
+    "contact_phone_number": mask_phone,
+    "visitor_phone_number": mask_phone,
+    "phone_number": mask_phone,
+    "number": mask_phone,
+    "caller": mask_phone,
+    "email": mask_email,
+    "visitor_email": mask_email,
+}
+
+
+def shown_contacts(record: dict, rights: EffectiveRights) -> dict:
+    """The one place contact data is masked: every serializer (list, CSV, detail, antispam
+    lists and tables) passes its record through here. Without «contact data: view», phone
+    numbers and e-mails are masked; other fields are left as they are."""
+    if rights.can("contact_data", "view"):
+        return record
+    return {
+        key: CONTACT_FIELDS[key](str(value))
+        if key in CONTACT_FIELDS and value is not None
+        else value
+        for key, value in record.items()
+    }

@@ -230,3 +230,25 @@ def test_report_deals_with_float_campaign_ids(client, world, login, shown):
     assert campaigns - {None} == shown
     admin2 = client.get("/api/v1/reports/report_deals", headers=auth(world, "admin2")).json()
     assert {row["campaign_id"] for row in admin2["rows"]} == {31.0}
+
+
+@pytest.mark.parametrize(
+    "login, campaigns", [("agency_a", {11, 12}), ("admin", set(CAMPAIGNS)), ("admin2", {31})]
+)
+def test_report_totals_over_a_period_are_the_callers_rows_summed(client, world, login, campaigns):
+    headers = auth(world, login)
+    path = "/api/v1/reports/end-to-end/totals"
+    period = {"date_from": "2026-05-01", "date_till": "2026-05-03"}
+    total = client.get(path, params=period, headers=headers)
+    assert total.status_code == 200, total.text
+    (row,) = total.json()["rows"]
+    # the world's report: 10 visits, 300 cost and 1000 revenue per campaign and day
+    assert row["visits"] == 10 * 3 * len(campaigns) and row["cost"] == 300 * 3 * len(campaigns)
+    assert row["roi"] == pytest.approx((1000 - 300) / 300)
+    grouped = client.get(path, params={**period, "group_by": "campaign_id"}, headers=headers)
+    by_campaign = {r["campaign_id"]: r["visits"] for r in grouped.json()["rows"]}
+    assert by_campaign == dict.fromkeys(campaigns, 30)
+    one_day = client.get(
+        path, params={"date_from": "2026-05-02", "date_till": "2026-05-02"}, headers=headers
+    )
+    assert one_day.json()["rows"][0]["visits"] == 10 * len(campaigns)

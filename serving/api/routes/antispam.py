@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from antispam import lists
 from serving.access import antispam_lists
-from serving.access.rights import EffectiveRights, mask_phone
+from serving.access.rights import EffectiveRights, shown_contacts
 from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep, WarehouseDep
 from serving.api.guard import needs
 from serving.queries.engine import partitions
@@ -25,26 +25,17 @@ from serving.schemas.antispam import (
 
 router = APIRouter(prefix="/antispam", tags=["antispam"])
 ANTISPAM = "interface:antispam"
-NUMBER_COLUMNS = ("number", "contact_phone_number", "caller")
 
 
 def _entry(entry, rights: EffectiveRights) -> ListEntryPublic:
     public = ListEntryPublic.model_validate(entry)
     if not rights.can("contact_data", "view"):
-        public = public.model_copy(update={"number": mask_phone(public.number)})
+        public = public.model_copy(update=shown_contacts({"number": public.number}, rights))
     return public
 
 
 def _masked(rows: list[dict[str, Any]], rights: EffectiveRights) -> list[dict[str, Any]]:
-    if rights.can("contact_data", "view"):
-        return rows
-    return [
-        {
-            k: mask_phone(str(v)) if k in NUMBER_COLUMNS and v is not None else v
-            for k, v in r.items()
-        }
-        for r in rows
-    ]
+    return [shown_contacts(row, rights) for row in rows]
 
 
 @router.get("/settings", response_model=AntispamSwitchesPublic, openapi_extra=needs(ANTISPAM))

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import Field
 
 from serving.access import catalog
-from serving.access.rights import EffectiveRights, mask_email, mask_phone
+from serving.access.rights import EffectiveRights, shown_contacts
 from serving.api.csv_export import CSV_RESPONSE, csv_response
 from serving.api.deps import (
     ApiSettingsDep,
@@ -115,8 +115,7 @@ def _decided(row: dict[str, Any], decided: dict[str, tuple[bool, str]]) -> dict[
 
 def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
     shown = {key: row.get(key) for key in CommunicationSummary.model_fields if key in row}
-    if not rights.can("contact_data", "view"):
-        shown["contact_phone_number"] = mask_phone(shown.get("contact_phone_number"))
+    shown = shown_contacts(shown, rights)
     shown["tags"] = tags
     return shown
 
@@ -124,7 +123,7 @@ def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> d
 SUMMARY_FIELDS = tuple(name for name in CommunicationSummary.model_fields if name != "tags")
 
 
-def _summary_json(row: dict[str, Any], masked: bool, tags: list[str]) -> dict[str, Any]:
+def _summary_json(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
     """A list row in CommunicationSummary's shape, for serializing without the model."""
     shown = {name: row.get(name) for name in SUMMARY_FIELDS}
     zone = local_zone()
@@ -134,8 +133,7 @@ def _summary_json(row: dict[str, Any], masked: bool, tags: list[str]) -> dict[st
             shown[name] = value.replace(tzinfo=zone)
     if shown["duration"] is not None:
         shown["duration"] = float(shown["duration"])
-    if masked:
-        shown["contact_phone_number"] = mask_phone(shown["contact_phone_number"])
+    shown = shown_contacts(shown, rights)
     shown["tags"] = tags
     return shown
 
@@ -158,11 +156,10 @@ def list_communications(
     rows, next_cursor, assignments = queries.tagged_page(warehouse, rights, flt, limit, position)
     ids = [r["communication_id"] for r in rows]
     effective = provenance.effective_tags(assignments, tag_events.events_for(ids))
-    masked = not rights.can("contact_data", "view")
     decided = system_tags.manual_target(tag_events.events_for(ids))
     items = [
         _summary_json(
-            _decided(r, decided), masked, [t.tag for t in effective.get(r["communication_id"], ())]
+            _decided(r, decided), rights, [t.tag for t in effective.get(r["communication_id"], ())]
         )
         for r in rows
     ]
@@ -225,13 +222,7 @@ def _contact(warehouse, row: dict[str, Any], rights: EffectiveRights) -> Contact
                 phone_number=lead.get("visitor_phone_number") or contact.phone_number,
                 email=lead.get("visitor_email"),
             )
-    if not rights.can("contact_data", "view"):
-        contact = Contact(
-            visitor_name=contact.visitor_name,
-            phone_number=mask_phone(contact.phone_number),
-            email=mask_email(contact.email),
-        )
-    return contact
+    return Contact(**shown_contacts(contact.model_dump(), rights))
 
 
 def _provenance(session, warehouse, communication_id: str) -> list[TagProvenance]:

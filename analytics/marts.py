@@ -35,6 +35,8 @@ class Inputs:
     sites: pd.DataFrame | None = None
     blocked: pd.DataFrame | None = None
     campaigns: pd.DataFrame | None = None  # id, channel: the channel of campaigns without visits
+    # communication_id → (is_target, provenance): a person's word on «Нецелевой» wins
+    manual_target: dict[str, tuple[bool, str]] | None = None
 
 
 @dataclass
@@ -59,6 +61,7 @@ def read_inputs(
     day: dt.date,
     sites: pd.DataFrame | None = None,
     campaigns: pd.DataFrame | None = None,
+    manual_target: dict[str, tuple[bool, str]] | None = None,
 ) -> Inputs:
     """Reads what the day's marts need; a missing table reads as empty (blocked calls optional)."""
     start = day - dt.timedelta(days=lookback_days(sites))
@@ -76,7 +79,25 @@ def read_inputs(
         sites=sites,
         blocked=read("blocked_calls", start) if warehouse.has_table("blocked_calls") else None,
         campaigns=campaigns,
+        manual_target=manual_target,
     )
+
+
+def with_manual_target(
+    communications: pd.DataFrame, decided: dict[str, tuple[bool, str]] | None
+) -> pd.DataFrame:
+    """``is_target`` with people's changes of «Нецелевой» applied, and where each value comes
+    from (``is_target_source``: "computed", or who changed it and when)."""
+    out = communications.assign(is_target_source="computed")
+    if not decided or out.empty:
+        return out
+    ids = out["communication_id"].astype(str)
+    found = ids.map(lambda cid: decided.get(cid))
+    changed = found.notna()
+    out.loc[changed, "is_target"] = [value for value, _ in found[changed]]
+    out.loc[changed, "is_target_source"] = [source for _, source in found[changed]]
+    out["is_target"] = out["is_target"].astype(bool)
+    return out
 
 
 def build_marts(
@@ -109,6 +130,7 @@ def build_marts(
         ["id", "date_time", "amount", "status", "site_id", "communication_id", "visitor_id"],
     )
     costs = _ensure(inputs.costs, ["date", "campaign_id", "site_id", "cost_sum"])
+    communications = with_manual_target(communications, inputs.manual_target)
 
     touchpoints, dropped_sessions = build_touchpoints(sessions, inputs.sites)
     blocked = blocked_communication_ids(inputs.blocked)

@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
@@ -151,7 +152,7 @@ def prepare_store(home: Path) -> str:
                 )
             )
         session.flush()
-        user = accounts.create_user(session, "agency", "bench")
+        user = accounts.create_user(session, "agency", "bench", account_id=1)
         spec = RightsSpec(
             sites=[{"site_id": s, "view": True} for s in range(1, SITES + 1)],
             campaigns=[{"campaign_id": c, "view": True} for c in AGENCY_CAMPAIGNS],
@@ -319,7 +320,7 @@ async def _open_loop(port: int, requests: list[tuple[str, bytes]], rate: float, 
     connections are reused when idle and opened when all are busy."""
     loop = asyncio.get_running_loop()
     idle: list[_Connection] = []
-    latencies: dict[str, list[float]] = {"communications": [], "end-to-end": []}
+    latencies: dict[str, list[float]] = defaultdict(list)
     errors = 0
     opened = 0
     failures: dict[str, int] = {}
@@ -563,6 +564,164 @@ def run_with_writer(
     return result
 
 
+# -- several accounts -----------------------------------------------------------------------
+
+ACCOUNTS = (1, 2, 3)
+
+
+def _account_of_site(site_id):
+    return (np.asarray(site_id) - 1) % len(ACCOUNTS) + 1
+
+
+def build_accounts_warehouse(n: int, days: int) -> Path:
+    """The same communications split over three accounts by site (each site and its
+    campaigns belong to one account), with their tags and the daily report."""
+    from data.warehouse import Warehouse
+
+    home = DATA / f"accounts-n{n}"
+    marker = home / "built.json"
+    if marker.exists():
+        return home
+    warehouse = Warehouse(home / "warehouse")
+    frame = _communications(n, days)
+    frame["account_id"] = _account_of_site(frame["site_id"].to_numpy())
+    rng = np.random.default_rng(11)
+    for day, part in frame.groupby("day"):
+        date = FIRST_DAY + dt.timedelta(days=int(day))
+        warehouse.write_partition("communications", date, part.drop(columns=["day"]))
+        tagged = part.sample(frac=0.3, random_state=int(day))
+        warehouse.write_partition(
+            "tag_assignments",
+            date,
+            pd.DataFrame(
+                {
+                    "communication_id": tagged["communication_id"],
+                    "communication_type": tagged["communication_type"],
+                    "tag": rng.choice(["Ипотека", "Цена", "спам"], len(tagged)),
+                    "source": "autotag",
+                    "source_ref": "r1@1",
+                    "probability": None,
+                    "evidence": "[]",
+                }
+            ),
+        )
+        report = pd.DataFrame(
+            {
+                "campaign_id": np.arange(1, CAMPAIGNS + 1),
+                "site_id": (np.arange(CAMPAIGNS) % SITES) + 1,
+                "visits": rng.integers(100, 1000, CAMPAIGNS),
+                "communications": rng.integers(5, 60, CAMPAIGNS),
+                "deals": rng.integers(0, 10, CAMPAIGNS),
+                "revenue": rng.random(CAMPAIGNS) * 100_000,
+                "cost": rng.random(CAMPAIGNS) * 30_000,
+            }
+        )
+        warehouse.write_partition("report_end_to_end", date, report)
+    marker.write_text(json.dumps({"n": n, "days": days, "accounts": len(ACCOUNTS)}))
+    return home
+
+
+def prepare_accounts_store(home: Path) -> dict[str, str]:
+    """Three accounts, each with a full-access admin and an agency user who sees half of the
+    account's campaigns; returns ``"<account>/<role>"`` → token."""
+    from data.config.models.core import Account, Campaign, Site
+    from data.config.store import ConfigStore
+    from serving.access import accounts
+    from serving.schemas.rights import RightsSpec
+
+    for path in home.glob("config.sqlite3*"):
+        path.unlink()
+    store = ConfigStore(f"sqlite:///{home / 'config.sqlite3'}")
+    tokens = {}
+    with store.session() as session:
+        for account_id in ACCOUNTS:
+            session.add(Account(id=account_id, name=f"bench {account_id}"))
+        session.flush()
+        for site_id in range(1, SITES + 1):
+            account = int(_account_of_site(site_id))
+            session.add(Site(id=site_id, account_id=account, domain_name=f"site{site_id}.ru"))
+        session.flush()
+        campaigns_of: dict[int, list[int]] = defaultdict(list)
+        for campaign_id in range(1, CAMPAIGNS + 1):
+            site_id = (campaign_id - 1) % SITES + 1
+            account = int(_account_of_site(site_id))
+            campaigns_of[account].append(campaign_id)
+            session.add(
+                Campaign(
+                    id=campaign_id,
+                    account_id=account,
+                    site_id=site_id,
+                    name=f"c{campaign_id}",
+                    channel="advert",
+                )
+            )
+        session.flush()
+        for account_id in ACCOUNTS:
+            admin = accounts.create_user(
+                session, f"admin{account_id}", "bench", full_access=True, account_id=account_id
+            )
+            tokens[f"{account_id}/admin"] = accounts.issue_token(session, admin)
+            agency = accounts.create_user(
+                session, f"agency{account_id}", "bench", account_id=account_id
+            )
+            sites = [s for s in range(1, SITES + 1) if _account_of_site(s) == account_id]
+            spec = RightsSpec(
+                sites=[{"site_id": s, "view": True} for s in sites],
+                campaigns=[{"campaign_id": c, "view": True} for c in campaigns_of[account_id][::2]],
+            )
+            accounts.save_rights(session, agency.rights_set, spec, "bench", account_id=account_id)
+            tokens[f"{account_id}/agency"] = accounts.issue_token(session, agency)
+    store.dispose()
+    return tokens
+
+
+def accounts_run(n: int, days: int, rate: float, seconds: float, workers: int) -> dict:
+    """The varied requests spread over the users of three accounts (an admin and an agency
+    user each), one server, one open-loop schedule: p50/p99 per account and per user kind."""
+    home = build_accounts_warehouse(n, days)
+    tokens = prepare_accounts_store(home)
+    port = _free_port()
+    server = start_server(home, port, workers)
+    users = sorted(tokens)
+    try:
+        warm = [
+            ("warm", _request_bytes(path, params, tokens[users[i % len(users)]], port))
+            for i, (path, params) in enumerate(varied_requests(days, 600, seed=99))
+        ]
+        asyncio.run(_open_loop(port, warm, 40.0, 3.0 if n <= 20_000 else 15.0))
+        requests = [
+            (
+                users[i % len(users)] + ("/report" if "reports" in path else "/list"),
+                _request_bytes(path, params, tokens[users[i % len(users)]], port),
+            )
+            for i, (path, params) in enumerate(varied_requests(days, int(rate * seconds)))
+        ]
+        try:
+            import uvloop
+
+            result = uvloop.run(_open_loop(port, requests, rate, seconds))
+        except ImportError:
+            result = asyncio.run(_open_loop(port, requests, rate, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    by_account: dict[str, list[float]] = defaultdict(list)
+    for kind, values in result["latencies"].items():
+        by_account[kind.split("/")[0]] += values
+    out = {
+        "offered_rps": rate,
+        "throughput_rps": round(result["throughput_rps"], 1),
+        "errors": result["errors"],
+        "load_average_1min": result["load_average"],
+        "per_account": {},
+    }
+    for account, values in sorted(by_account.items()):
+        p50, p99 = _percentiles(values)
+        out["per_account"][account] = {"requests": len(values), "p50_ms": round(p50, 1)}
+        out["per_account"][account]["p99_ms"] = round(p99, 1)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -575,6 +734,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--writes", type=float, default=10.0, help="commits a second in the run with a writer"
+    )
+    parser.add_argument(
+        "--no-accounts", action="store_true", help="skip the three-account run after the others"
     )
     args = parser.parse_args(argv or [])
     n = args.communications or (20_000 if args.quick else 1_000_000)
@@ -699,6 +861,24 @@ def main(argv: list[str] | None = None) -> dict:
             f"the writer p50 {_percentiles(same)[0]:7.1f} ms  p99 {_percentiles(same)[1]:7.1f} ms"
         )
     figures["with_writer"] = run
+    if not args.no_accounts:
+        top = max(rates)
+        multi = accounts_run(n, days, top, seconds, args.workers)
+        single = next(r for r in figures["runs"] if r["offered_rps"] == top)
+        print(
+            f"three accounts (an admin and an agency user each), offered {top:.0f} req/s: "
+            f"throughput {multi['throughput_rps']:.1f} req/s, errors {multi['errors']}, "
+            f"load average {multi['load_average_1min']:.2f}"
+        )
+        for account, stats in multi["per_account"].items():
+            print(
+                f"     account {account}: {stats['requests']} requests  p50 {stats['p50_ms']:7.1f} "
+                f"ms  p99 {stats['p99_ms']:7.1f} ms   |  one account, one agency user, same "
+                f"run: list p50 {single['communications_p50_ms']:.1f} p99 "
+                f"{single['communications_p99_ms']:.1f} ms, report p50 "
+                f"{single['end_to_end_p50_ms']:.1f} p99 {single['end_to_end_p99_ms']:.1f} ms"
+            )
+        figures["accounts"] = multi
     for kind in ("communications", "end-to-end"):
         print(
             f"{kind:>15}: server CPU per request {cpu_ms[kind]:.1f} ms: 2 free cores would "

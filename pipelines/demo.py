@@ -75,7 +75,7 @@ class DemoSummary:
         ]
         if self.admin_token:
             lines.append(
-                f"API token of the demo's admin user (also in $CALLSCOPE_HOME/admin-token): "
+                f"API token of account 1's admin (every account's: $CALLSCOPE_HOME/admin-tokens): "
                 f"{self.admin_token}"
             )
         return "\n".join(lines)
@@ -101,14 +101,9 @@ def prepare_demo(spec: DemoSpec, home: Path | None = None) -> PreparedDemo:
 
 def _admin_token(session, home: Path) -> str:
     """The demo's full-access API user; its token is also kept in ``<home>/admin-token``."""
-    from serving.access.accounts import create_user, issue_token
+    from serving.access.accounts import create_account_admins
 
-    user = create_user(session, "admin", "demo", full_name="Администратор", full_access=True)
-    token = issue_token(session, user, "demo")
-    path = home / "admin-token"
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
+    return create_account_admins(session, home)  # one admin per account: <home>/admin-tokens
 
 
 def _seed_spam_feedback(session, result, spec: DemoSpec) -> None:

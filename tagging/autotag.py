@@ -150,17 +150,27 @@ def tag_day(
     communications: pd.DataFrame,
     transcripts: pd.DataFrame | None,
     matcher_at: MatcherAt,
-    history: pd.DataFrame | None = None,
     sites: dict[int, SiteSettings] | None = None,
     spam_tags: pd.DataFrame | None = None,
 ) -> DayTagging:
-    """All tags of one day's communications; pure (reads nothing, writes nothing)."""
+    """All tags of one day's communications; pure (reads nothing, writes nothing).
+
+    Communications of a deactivated site (``site_is_active`` false) get no tags at all, as
+    the cabinet documents for a switched-off site."""
     started = time.perf_counter()
     stats: Counter = Counter()
+    if "site_is_active" in communications and len(communications):
+        inactive = communications["site_is_active"].eq(False)
+        stats["site_inactive"] = int(inactive.sum())
+        communications = communications[~inactive]
+        if spam_tags is not None:
+            spam_tags = spam_tags[
+                spam_tags["communication_id"].isin(set(communications["communication_id"]))
+            ]
     with_text = communications_with_text(communications, transcripts, stats)
     rows, hits, words = autotag(with_text, matcher_at)
     auto = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
-    system = system_tags(communications, history, sites or {}, spam_tags)
+    system = system_tags(communications, sites or {}, spam_tags)
     frames = [f for f in (auto, system) if not f.empty]
     assignments = (
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ASSIGNMENT_COLUMNS)
@@ -176,6 +186,7 @@ def tag_day(
             "communications_with_text": len(with_text),
             "calls_not_recognized": stats["calls_not_recognized"],
             "bad_turns": stats["bad_turns"],
+            "site_inactive": stats["site_inactive"],
             "words": words,
             "autotag_assignments": len(auto),
             "system_assignments": len(system),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from tagging.autotag import DayTagging, tag_day
 from tagging.rule_store import RuleTimeline
-from tagging.system_tags import load_site_settings, load_spam_tags, longest_repeat_period
+from tagging.system_tags import load_site_settings, load_spam_tags
 
 TABLE = "tag_assignments"
 
@@ -49,28 +47,10 @@ def tag_partition(
     transcripts = (
         warehouse.read("transcripts", day, day) if warehouse.has_table("transcripts") else None
     )
-    period = longest_repeat_period(sites)
-    history = (
-        warehouse.read(
-            "communications",
-            day - dt.timedelta(days=period),
-            day - dt.timedelta(days=1),
-            columns=[
-                "communication_id",
-                "communication_type",
-                "visitor_id",
-                "contact_phone_number",
-                "date_time",
-            ],
-        )
-        if communications.shape[0]
-        else pd.DataFrame()
-    )
     result = tag_day(
         communications,
         transcripts,
         timeline.matcher_at,
-        history=history,
         sites=sites,
         spam_tags=load_spam_tags(warehouse, day),
     )

@@ -53,21 +53,23 @@ def save_tag_rules(
         raise RuleError(
             None, "tag", "system tags are computed and cannot get rules", tag=tag_rules.tag
         )
-    current = {v.rule_key: v for v in versioned.current_rules(session, KIND)}
+    # an account's rules are its own: keyed by account, and only its rules are replaced
+    current = {v.rule_key: v for v in versioned.current_rules(session, KIND, account_id)}
     for rule in tag_rules.rules:
-        owner = current.get(rule.id)
+        owner = current.get(versioned.account_key(account_id, rule.id))
         if owner is not None and owner.payload.get("tag") != tag_rules.tag:
             raise RuleError(rule.id, "id", f"rule id is used by tag {owner.payload.get('tag')!r}")
     written = []
     for rule in tag_rules.rules:
         payload = rule_payload(tag_rules.tag, rule)
-        existing = current.get(rule.id)
+        key = versioned.account_key(account_id, rule.id)
+        existing = current.get(key)
         if existing is not None and existing.payload == payload:
             continue
         written.append(
-            versioned.put_rule(session, KIND, rule.id, payload, actor, valid_from, account_id)
+            versioned.put_rule(session, KIND, key, payload, actor, valid_from, account_id)
         )
-    listed = {rule.id for rule in tag_rules.rules}
+    listed = {versioned.account_key(account_id, rule.id) for rule in tag_rules.rules}
     for key, version in current.items():
         if version.payload.get("tag") == tag_rules.tag and key not in listed:
             versioned.delete_rule(session, KIND, key, actor, valid_from)

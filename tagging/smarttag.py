@@ -116,6 +116,16 @@ def account_tags(session, account_ids: Iterable[int]) -> dict[int, set[str]]:
     return out
 
 
+def inactive_site_ids(warehouse, day) -> set[str]:
+    """Communications of the day whose site is switched off: SmartTag leaves them alone."""
+    if day not in warehouse.partitions("communications"):
+        return set()
+    frame = warehouse.read("communications", day, day)
+    if "site_is_active" not in frame:
+        return set()
+    return set(frame.loc[frame["site_is_active"].eq(False), "communication_id"])
+
+
 def smarttag_day(warehouse, store, day) -> tuple[pd.DataFrame, TaggingStats]:
     """SmartTag assignments for one day's recognized calls of the accounts whose model is on."""
     from models.registry import enabled_models
@@ -126,6 +136,7 @@ def smarttag_day(warehouse, store, day) -> tuple[pd.DataFrame, TaggingStats]:
         tags = account_tags(session, models)
     stats = TaggingStats()
     calls = recognized_calls(warehouse, list(models), day, day)
+    calls = calls[~calls["communication_id"].isin(inactive_site_ids(warehouse, day))]
     frames = []
     for account_id, (path, ref) in sorted(models.items()):
         mine = calls[calls["account_id"] == account_id]

@@ -1,10 +1,13 @@
 """System tags: computed from the communication and its site's settings, never from rules.
 
-- «Нецелевой»: an answered call shorter than the site's target-call minimum
-  (`target_call_min_duration`, seconds). A person can remove it like any tag.
-- «Повторный»: an earlier communication of the same type from the same visitor within the site's
-  repeat-contact period (`second_communication_period`, days). Calls without a visitor id fall
-  back to the caller's number.
+Each fact has one definition, in ``data.communications``: the tags read it from the
+communication's row and never compute it again.
+
+- «Нецелевой»: an answered call that is not target (`is_target` false: talk shorter than the
+  site's `target_call_min_duration`). A person can remove or set it like any tag, and that
+  change decides the call's target status in the reports too (`analytics.facts`).
+- «Повторный»: a repeat contact (`is_repeat`: a target communication of the same type from the
+  same contact within the site's `second_communication_period` after an earlier target one).
 - «Потерянный»: a lost communication (`is_lost`).
 - «спам»: antispam decides it per account (white and black lists, the account's tagging
   switch, the verdicts in effect) and writes `spam_tag_assignments`; its rows for the day are
@@ -25,6 +28,7 @@ from data.config.models.core import Site
 from data.warehouse import Warehouse
 from tagging.provenance import ASSIGNMENT_COLUMNS
 from tagging.rules import LOST_TAG, NON_TARGET_TAG, REPEAT_TAG, SPAM_TAG
+from tagging.text import normalize
 
 SYSTEM_RULES = {
     NON_TARGET_TAG: "non_target",
@@ -35,6 +39,12 @@ SYSTEM_RULES = {
 SPAM_TAGS_TABLE = "spam_tag_assignments"
 
 
+def tag_key(name: str) -> str:
+    """How tag names compare everywhere (filters, events, system tags): the way all Russian
+    text is compared, regardless of case and ё/е («Спам» = «спам»)."""
+    return normalize(str(name)).strip()
+
+
 @dataclass(frozen=True)
 class SiteSettings:
     target_call_min_duration: int = 30
@@ -42,6 +52,34 @@ class SiteSettings:
 
 
 DEFAULT_SETTINGS = SiteSettings()
+
+
+def manual_target(events) -> dict[str, tuple[bool, str]]:
+    """A person's last word on «Нецелевой» per communication: ``(is_target, provenance)``.
+
+    Setting «Нецелевой» by hand makes the communication non-target, removing it makes it
+    target, whatever ``is_target`` was computed; reports, attribution and the API read this.
+    ``events`` are tag events (``communication_id``, ``tag``, ``action``, ``actor``, ``at``)
+    in the order they happened."""
+    wanted = tag_key(NON_TARGET_TAG)
+    decided: dict[str, tuple[bool, str]] = {}
+    for event in events:
+        if tag_key(event.tag) != wanted or event.action not in ("set", "remove"):
+            continue
+        how = "set" if event.action == "set" else "removed"
+        decided[event.communication_id] = (
+            event.action == "remove",
+            f"manual: «{NON_TARGET_TAG}» {how} by {event.actor} at {event.at}",
+        )
+    return decided
+
+
+def load_manual_target(session: Session) -> dict[str, tuple[bool, str]]:
+    """:func:`manual_target` over every tag event in the config store."""
+    from data.config.models.tagging import TagEvent
+
+    events = session.scalars(select(TagEvent).order_by(TagEvent.at, TagEvent.id))
+    return manual_target(events)
 
 
 def load_site_settings(session: Session) -> dict[int, SiteSettings]:
@@ -86,90 +124,42 @@ def _settings_of(sites: dict[int, SiteSettings], site_id) -> SiteSettings:
     return sites.get(int(site_id), DEFAULT_SETTINGS)
 
 
-def _visitor_keys(frame: pd.DataFrame) -> pd.Series:
-    visitor = frame.get("visitor_id", pd.Series(index=frame.index, dtype=object))
-    keys = visitor.map(lambda v: None if v is None or pd.isna(v) else f"visitor:{int(v)}")
-    if "contact_phone_number" in frame:
-        phone = frame["contact_phone_number"].map(
-            lambda p: None if p is None or pd.isna(p) or not str(p) else f"phone:{p}"
-        )
-        is_call = frame["communication_type"] == "call"
-        keys = keys.where(keys.notna() | ~is_call, phone)
-    return keys
-
-
-_CONTACT_COLUMNS = (
-    "communication_id",
-    "communication_type",
-    "visitor_id",
-    "contact_phone_number",
-    "date_time",
-)
-
-
-def _previous_contacts(day: pd.DataFrame, history: pd.DataFrame) -> dict[str, tuple[str, object]]:
-    """communication_id → (previous communication id, its time) of the same visitor and type."""
-    columns = [c for c in _CONTACT_COLUMNS if c in day.columns]
-    parts = [f[[c for c in columns if c in f.columns]] for f in (history, day) if not f.empty]
-    frame = pd.concat(parts, ignore_index=True).drop_duplicates("communication_id")
-    frame = frame.assign(visitor_key=_visitor_keys(frame))
-    frame = frame[frame["visitor_key"].notna()]
-    frame = frame.sort_values(
-        ["visitor_key", "communication_type", "date_time", "communication_id"]
-    )
-    grouped = frame.groupby(["visitor_key", "communication_type"], sort=False)
-    frame = frame.assign(
-        previous_id=grouped["communication_id"].shift(), previous_time=grouped["date_time"].shift()
-    )
-    wanted = frame[frame["communication_id"].isin(set(day["communication_id"]))]
-    wanted = wanted[wanted["previous_id"].notna()]
-    return {
-        cid: (pid, ptime)
-        for cid, pid, ptime in zip(
-            wanted["communication_id"], wanted["previous_id"], wanted["previous_time"], strict=True
-        )
-    }
+def _number(value):
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def system_tags(
     day: pd.DataFrame,
-    history: pd.DataFrame | None,
     sites: dict[int, SiteSettings],
     spam_tags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Assignment rows of system tags for one day's communications.
 
-    `history` holds earlier communications (at least the longest repeat period back); it may
-    overlap `day`.
+    The tags read the communication's own attributes (``is_lost``, ``is_target``,
+    ``is_repeat``, computed once by ``data.communications``), so a tag never disagrees with
+    the attribute the API filters and the reports count; the site's settings only explain.
     """
     rows: list[dict] = []
     if day.empty:
         return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
-    previous = _previous_contacts(day, history if history is not None else day.iloc[0:0])
     for comm in day.to_dict("records"):
         settings = _settings_of(sites, comm.get("site_id"))
-        is_call = comm["communication_type"] == "call"
         lost = _flag(comm.get("is_lost"))
         if lost:
             rows.append(_row(comm, LOST_TAG, {"is_lost": True}))
-        duration = comm.get("duration")
-        measured = is_call and not lost and duration is not None and not pd.isna(duration)
-        if measured and duration < settings.target_call_min_duration:
+        if comm["communication_type"] == "call" and not lost and not _flag(comm.get("is_target")):
             evidence = {
-                "duration": int(duration),
+                "is_target": False,
+                "talk_duration": _number(comm.get("talk_duration")),
                 "target_call_min_duration": settings.target_call_min_duration,
             }
             rows.append(_row(comm, NON_TARGET_TAG, evidence))
-        if comm["communication_id"] in previous:
-            previous_id, previous_time = previous[comm["communication_id"]]
-            gap = pd.Timestamp(comm["date_time"]) - pd.Timestamp(previous_time)
-            if gap <= pd.Timedelta(days=settings.second_communication_period):
-                evidence = {
-                    "previous_communication_id": previous_id,
-                    "previous_date_time": str(previous_time),
-                    "second_communication_period": settings.second_communication_period,
-                }
-                rows.append(_row(comm, REPEAT_TAG, evidence))
+        if _flag(comm.get("is_repeat")):
+            evidence = {
+                "is_repeat": True,
+                "second_communication_period": settings.second_communication_period,
+            }
+            rows.append(_row(comm, REPEAT_TAG, evidence))
     computed = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
     if spam_tags is None or spam_tags.empty:
         return computed

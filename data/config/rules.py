@@ -15,6 +15,20 @@ from data.config.models.core import RuleVersion
 RULE_KINDS = ("transcription", "autotag")
 
 
+def account_key(account_id: int | None, rule_id: str) -> str:
+    """The stored key of an account's rule. Rule ids are the account's own, so two accounts
+    may both have a rule "t1"; rules of no account are the platform's and keep their id."""
+    return rule_id if account_id is None else f"{account_id}:{rule_id}"
+
+
+def plain_id(version: RuleVersion) -> str:
+    """The rule id as its account named it."""
+    prefix = f"{version.account_id}:"
+    if version.account_id is not None and version.rule_key.startswith(prefix):
+        return version.rule_key[len(prefix) :]
+    return version.rule_key
+
+
 def _check_kind(kind: str) -> None:
     if kind not in RULE_KINDS:
         raise ValueError(f"unknown rule kind {kind!r}; expected one of {RULE_KINDS}")
@@ -124,15 +138,13 @@ def versions_between(
     return list(session.scalars(query.order_by(RuleVersion.rule_key, RuleVersion.version)))
 
 
-def current_rules(session: Session, kind: str) -> list[RuleVersion]:
+def current_rules(session: Session, kind: str, account_id: int | None = None) -> list[RuleVersion]:
+    """The open version of every rule (of ``account_id`` alone, when given)."""
     _check_kind(kind)
-    return list(
-        session.scalars(
-            select(RuleVersion)
-            .where(RuleVersion.kind == kind, RuleVersion.valid_to.is_(None))
-            .order_by(RuleVersion.rule_key)
-        )
-    )
+    query = select(RuleVersion).where(RuleVersion.kind == kind, RuleVersion.valid_to.is_(None))
+    if account_id is not None:
+        query = query.where(RuleVersion.account_id == account_id)
+    return list(session.scalars(query.order_by(RuleVersion.rule_key)))
 
 
 def rule_history(session: Session, kind: str, rule_key: str) -> list[RuleVersion]:

@@ -33,21 +33,48 @@ def create(
     login: str = typer.Argument(..., help="Login of the new user."),
     email: str | None = typer.Option(None, help="E-mail of the user."),
     full_name: str | None = typer.Option(None, "--full-name", help="Full name."),
-    admin: bool = typer.Option(False, "--admin", help="Give the user full access."),
+    account: int | None = typer.Option(
+        None, "--account", help="The account the user belongs to (required unless --operator)."
+    ),
+    admin: bool = typer.Option(False, "--admin", help="Full access within the account."),
+    operator: bool = typer.Option(
+        False, "--operator", help="A platform operator: no account, acts across accounts."
+    ),
 ) -> None:
-    """Creates a user and prints their API token. The token is shown only this once."""
+    """Creates a user of an account (or a platform operator) and prints their API token. The
+    token is shown only this once."""
+    if (account is None) != operator:
+        raise ConfigError(
+            f"user {login}", "account", "give --account ID, or --operator for a platform operator"
+        )
     store = _store()
     try:
         with store.session() as session:
             user = accounts.create_user(
-                session, login, "cli", email=email, full_name=full_name, full_access=admin
+                session,
+                login,
+                "cli",
+                email=email,
+                full_name=full_name,
+                full_access=admin,
+                account_id=account,
+                operator=operator,
             )
             token = accounts.issue_token(session, user, "cli")
     except ServingError as error:
-        raise ConfigError(f"user {login}", "login", error.detail) from None
+        field = "account" if error.detail.startswith("account_id") else "login"
+        raise ConfigError(f"user {login}", field, error.detail) from None
     finally:
         store.dispose()
-    emit({"login": login, "full_access": admin, "token": token})
+    emit(
+        {
+            "login": login,
+            "account_id": account,
+            "operator": operator,
+            "full_access": admin,
+            "token": token,
+        }
+    )
 
 
 @users_app.command("token")
@@ -81,6 +108,8 @@ def list_users() -> None:
                     {
                         "id": user.id,
                         "login": user.login,
+                        "account_id": user.account_id,
+                        "operator": user.is_operator,
                         "email": user.email,
                         "is_active": user.is_active,
                         "full_access": user.rights_set.full_access,

@@ -6,15 +6,19 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.config import audit
-from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, User
-from data.config.models.core import Campaign, Site
+from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, RoleMember, User
+from data.config.models.core import Account, Campaign, Site
 from serving.access import rights_cache  # noqa: F401  (drops cached rights on every change)
 from serving.access.rights import (
+    ACTIONS,
     NO_RIGHTS,
     UNDELETABLE_CAMPAIGN_TYPES,
     EffectiveRights,
@@ -22,7 +26,7 @@ from serving.access.rights import (
     RightsSetData,
     perm_of,
 )
-from serving.errors import Conflict, Invalid, NotFound
+from serving.errors import Conflict, Forbidden, Invalid, NotFound
 from serving.schemas.rights import CampaignRight, RightsSpec, SiteRight
 from serving.schemas.users import LOGIN_PATTERN
 
@@ -36,12 +40,19 @@ def hash_token(token: str) -> str:
 def issue_token(session: Session, user: User, label: str = "") -> str:
     """Creates a token for ``user``; the caller shows it once, only its hash is kept."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=hash_token(token), label=label, account_id=user.account_id
+        )
+    )
     session.flush()
     return token
 
 
 def authenticate(session: Session, token: str) -> User | None:
+    """The token's user, or None when the token is unknown or revoked, the user blocked,
+    deleted or moved to another account since it was issued, or their account switched off
+    (a user of no account must be an operator)."""
     row = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
@@ -50,7 +61,12 @@ def authenticate(session: Session, token: str) -> User | None:
     if row is None:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or row.account_id != user.account_id:
+        return None
+    if user.account_id is None:
+        return user if user.is_operator else None
+    account = session.get(Account, user.account_id)
+    return user if account is not None and account.is_active else None
 
 
 def revoke_tokens(session: Session, user: User) -> int:
@@ -70,9 +86,20 @@ def create_user(
     email: str | None = None,
     full_name: str | None = None,
     full_access: bool = False,
+    *,
+    account_id: int | None,
+    operator: bool = False,
 ) -> User:
+    """A user of ``account_id`` (``full_access`` within it), or a platform operator (no
+    account: an operator acts across accounts, naming the account where it matters)."""
     if not re.fullmatch(LOGIN_PATTERN, login or ""):
         raise Invalid(f"login: {login!r} must be 1-100 letters, digits or _ . @ -")
+    if operator == (account_id is not None):
+        raise Invalid("account_id: a user belongs to exactly one account; operators to none")
+    if account_id is not None:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise Invalid(f"account_id: account {account_id} does not exist")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise Conflict(f"user {login!r} already exists")
     user = User(
@@ -80,24 +107,35 @@ def create_user(
         email=email,
         full_name=full_name,
         is_active=True,
+        account_id=account_id,
+        is_operator=operator,
         rights_set=RightsSet(full_access=full_access),
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "user", user.id, None, {"login": login})
+    audit.record(
+        session,
+        actor,
+        "create",
+        "user",
+        user.id,
+        None,
+        {"login": login, "account_id": account_id, "operator": operator},
+    )
     return user
 
 
-def get_user(session: Session, user_id: int) -> User:
+def get_user(session: Session, user_id: int, account_id: int | None = None) -> User:
+    """A user of ``account_id`` (any account when None: operators); others' are 404."""
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or (account_id is not None and user.account_id != account_id):
         raise NotFound(f"user {user_id} does not exist")
     return user
 
 
-def get_role(session: Session, role_id: int) -> Role:
+def get_role(session: Session, role_id: int, account_id: int | None = None) -> Role:
     role = session.get(Role, role_id)
-    if role is None:
+    if role is None or (account_id is not None and role.account_id != account_id):
         raise NotFound(f"role {role_id} does not exist")
     return role
 
@@ -113,7 +151,8 @@ def rights_data(rights_set: RightsSet) -> RightsSetData:
 
 
 def effective_rights(session: Session, user: User) -> EffectiveRights:
-    """The user's own rights united with their roles' (two small queries, no ORM objects)."""
+    """The user's own rights united with their roles', bounded by their account (a few small
+    queries, no ORM objects). Operators have no account boundary."""
     set_ids = [user.rights_set_id, *session.scalars(_role_set_ids(user.id))]
     found = session.execute(
         select(RightsSet.id, RightsSet.full_access).where(RightsSet.id.in_(set_ids))
@@ -131,7 +170,21 @@ def effective_rights(session: Session, user: User) -> EffectiveRights:
     ).where(AccessRight.rights_set_id.in_(set_ids))
     for set_id, *row in session.execute(query):
         rows[set_id].append(row)
-    return EffectiveRights.combine([_holder(full[i], rows[i]) for i in full])
+    holders = [_holder(full[i], rows[i]) for i in full]
+    if user.account_id is None:
+        # a platform operator holds every right, in every account (full access within one
+        # account is never a way across accounts)
+        return EffectiveRights.combine(
+            [RightsSetData(full_access=bool(user.is_operator))], operator=bool(user.is_operator)
+        )
+    return EffectiveRights.combine(
+        holders,
+        account_id=user.account_id,
+        account_sites=session.scalars(select(Site.id).where(Site.account_id == user.account_id)),
+        account_campaigns=session.scalars(
+            select(Campaign.id).where(Campaign.account_id == user.account_id)
+        ),
+    )
 
 
 def _holder(full_access: bool, rows) -> RightsSetData:
@@ -156,8 +209,6 @@ def _holder(full_access: bool, rows) -> RightsSetData:
 
 
 def _role_set_ids(user_id: int):
-    from data.config.models.access import RoleMember
-
     return (
         select(Role.rights_set_id)
         .join(RoleMember, RoleMember.role_id == Role.id)
@@ -190,14 +241,101 @@ def _row(scope: str, key: str, perm: Perm) -> AccessRight:
     )
 
 
+def _covers(have: Perm, wanted: Perm) -> bool:
+    return all(have.allows(action) for action in ACTIONS if getattr(wanted, action))
+
+
+def check_grantable(spec: RightsSpec, granter: EffectiveRights) -> None:
+    """Nobody grants rights they do not hold themselves (403 naming the first one)."""
+    if granter.operator:
+        return
+
+    def refuse(what: str):
+        raise Forbidden(f"cannot grant {what}: you do not hold it yourself")
+
+    if spec.full_access and not granter.full_access:
+        refuse("full access")
+    for row in spec.sites:
+        if not _covers(granter.perm("site", row.site_id), row):
+            refuse(f"rights on site {row.site_id}")
+    for row in spec.campaigns:
+        if not _covers(granter.perm("campaign", row.campaign_id), row):
+            refuse(f"rights on campaign {row.campaign_id}")
+    for name, perm in spec.interfaces.items():
+        if not _covers(granter.perm("interface", name), perm):
+            refuse(f"rights in the {name} interface")
+    for name in SINGLE_ROWS:
+        if not _covers(granter.perm(name), getattr(spec, name)):
+            refuse(f"the «{name.replace('_', ' ')}» right")
+
+
+def full_access_users(session: Session, account_id: int) -> int:
+    """Active users of the account with full access, by their own set or a role's."""
+    own = (
+        select(User.id)
+        .join(RightsSet, User.rights_set_id == RightsSet.id)
+        .where(User.account_id == account_id, User.is_active, RightsSet.full_access)
+    )
+    via_role = (
+        select(User.id)
+        .join(RoleMember, RoleMember.user_id == User.id)
+        .join(Role, Role.id == RoleMember.role_id)
+        .join(RightsSet, Role.rights_set_id == RightsSet.id)
+        .where(User.account_id == account_id, User.is_active, RightsSet.full_access)
+    )
+    return len(set(session.scalars(own)) | set(session.scalars(via_role)))
+
+
+@contextmanager
+def keeping_full_access(session: Session, account_id: int | None) -> Iterator[None]:
+    """Refuses (403) a change that leaves an account that had a full-access user without one."""
+    before = full_access_users(session, account_id) if account_id is not None else 0
+    yield
+    session.flush()
+    if before and not full_access_users(session, account_id):
+        raise Forbidden("the account's last full-access user cannot be removed, blocked or demoted")
+
+
+def check_own_objects(session: Session, spec: RightsSpec, account_id: int | None) -> None:
+    """Rows may name only the account's sites and campaigns (422 naming the field)."""
+    if account_id is None:
+        return
+    sites = set(session.scalars(select(Site.id).where(Site.account_id == account_id)))
+    campaigns = set(session.scalars(select(Campaign.id).where(Campaign.account_id == account_id)))
+    for i, row in enumerate(spec.sites):
+        if row.site_id not in sites:
+            raise Invalid(f"sites[{i}].site_id: site {row.site_id} is not a site of this account")
+    for i, row in enumerate(spec.campaigns):
+        if row.campaign_id not in campaigns:
+            raise Invalid(
+                f"campaigns[{i}].campaign_id: campaign {row.campaign_id} is not a campaign "
+                "of this account"
+            )
+
+
 def save_rights(
-    session: Session, rights_set: RightsSet, spec: RightsSpec, actor: str, materialize: bool = True
+    session: Session,
+    rights_set: RightsSet,
+    spec: RightsSpec,
+    actor: str,
+    materialize: bool = True,
+    account_id: int | None = None,
 ) -> None:
-    """Replaces a rights set. Existing sites and campaigns not in ``spec`` get an explicit
-    no-rights row (``materialize``), so that the "new" rows govern only the ones created
-    afterwards. A copy keeps the source's rows as they are instead."""
+    """Replaces a rights set of ``account_id``'s user or role. Existing sites and campaigns
+    of the account not in ``spec`` get an explicit no-rights row (``materialize``), so that
+    the "new" rows govern only the ones created afterwards. A copy keeps the source's rows
+    as they are instead."""
     _check_unique(spec)
-    campaign_types = dict(session.execute(select(Campaign.id, Campaign.type)).all())
+    check_own_objects(session, spec, account_id)
+    in_account = (lambda model: model.account_id == account_id) if account_id else None
+    campaigns = select(Campaign.id, Campaign.type)
+    site_ids = select(Site.id)
+    if in_account is not None:
+        campaigns, site_ids = (
+            campaigns.where(in_account(Campaign)),
+            site_ids.where(in_account(Site)),
+        )
+    campaign_types = dict(session.execute(campaigns).all())
     for row in spec.campaigns:
         if row.delete and campaign_types.get(row.campaign_id) in UNDELETABLE_CAMPAIGN_TYPES:
             raise Invalid(
@@ -211,9 +349,7 @@ def save_rights(
     listed_campaigns = {r.campaign_id for r in spec.campaigns}
     rows = [_row("site", str(r.site_id), r) for r in spec.sites]
     rows += [
-        _row("site", str(i), NO_RIGHTS)
-        for i in session.scalars(select(Site.id))
-        if i not in listed_sites
+        _row("site", str(i), NO_RIGHTS) for i in session.scalars(site_ids) if i not in listed_sites
     ]
     rows += [_row("campaign", str(r.campaign_id), r) for r in spec.campaigns]
     if materialize:
@@ -240,13 +376,48 @@ def _check_unique(spec: RightsSpec) -> None:
             raise Invalid(f"{name}: each id may appear once")
 
 
+def copyable_spec(session: Session, source: User) -> RightsSpec:
+    """``source``'s own rights as they are, less rows of sites and campaigns deleted since."""
+    spec = spec_of(source.rights_set)
+    sites = set(session.scalars(select(Site.id).where(Site.account_id == source.account_id)))
+    campaigns = set(
+        session.scalars(select(Campaign.id).where(Campaign.account_id == source.account_id))
+    )
+    return spec.model_copy(
+        update={
+            "sites": [r for r in spec.sites if r.site_id in sites],
+            "campaigns": [r for r in spec.campaigns if r.campaign_id in campaigns],
+        }
+    )
+
+
 def copy_rights(session: Session, source: User, target: User, actor: str) -> None:
     """Gives ``target`` the same own rights as ``source``, additional rights included."""
-    save_rights(session, target.rights_set, spec_of(source.rights_set), actor, materialize=False)
+    save_rights(
+        session,
+        target.rights_set,
+        copyable_spec(session, source),
+        actor,
+        materialize=False,
+        account_id=target.account_id,
+    )
 
 
-def assign_roles(session: Session, user: User, role_ids: list[int], actor: str) -> None:
-    roles = [get_role(session, role_id) for role_id in dict.fromkeys(role_ids)]
+def assign_roles(
+    session: Session,
+    user: User,
+    role_ids: list[int],
+    actor: str,
+    granter: EffectiveRights | None = None,
+) -> None:
+    """Makes ``user`` a member of exactly these roles (of the user's account); ``granter``
+    must hold every right of a role newly given."""
+    roles = [get_role(session, role_id, user.account_id) for role_id in dict.fromkeys(role_ids)]
+    if granter is not None:
+        held = {role.id for role in user.roles}
+        for role in roles:
+            if role.id not in held:
+                check_grantable(spec_of(role.rights_set), granter)
     before = [r.id for r in user.roles]
     user.roles = roles
     session.flush()
@@ -284,10 +455,14 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(session: Session) -> list[dict[str, object]]:
-    """Every user with every rights row, own and from roles, for the CSV export."""
+def export_rows(session: Session, account_id: int | None = None) -> list[dict[str, object]]:
+    """Every user (of ``account_id``, when given) with every rights row, own and from roles,
+    for the CSV export."""
     rows = []
-    users = session.scalars(select(User).order_by(User.login)).all()
+    query = select(User).order_by(User.login)
+    if account_id is not None:
+        query = query.where(User.account_id == account_id)
+    users = session.scalars(query).all()
     for user in users:
         base = {
             "login": user.login,
@@ -318,3 +493,29 @@ def export_rows(session: Session) -> list[dict[str, object]]:
                     }
                 )
     return rows
+
+
+def create_account_admins(session: Session, home: Path) -> str:
+    """A full-access user for every account: ``admin`` for the lowest account, ``admin-<id>``
+    for the others, each seeing only its own account. Their tokens are written once to
+    ``<home>/admin-tokens`` (``account_id login token`` per line, mode 600) and the lowest
+    account's also to ``<home>/admin-token``; returns that one."""
+    lines, first = [], None
+    for account_id in session.scalars(select(Account.id).order_by(Account.id)):
+        login = "admin" if first is None else f"admin-{account_id}"
+        user = create_user(
+            session,
+            login,
+            "demo",
+            full_name="Администратор",
+            full_access=True,
+            account_id=account_id,
+        )
+        token = issue_token(session, user, "demo")
+        first = first or token
+        lines.append(f"{account_id} {login} {token}\n")
+    for name, text in (("admin-tokens", "".join(lines)), ("admin-token", f"{first}\n")):
+        path = Path(home) / name
+        path.write_text(text)
+        path.chmod(0o600)
+    return first

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from data.config import audit
 from data.config.models.core import Campaign, Site, Tag
 from data.config.models.notifications import Notification, NotificationVersion
-from serving.access import catalog
 from serving.access.rights import EffectiveRights
 from serving.errors import Forbidden, Invalid, NotFound
 from serving.schemas.notifications import NotificationBody
@@ -29,6 +28,13 @@ ENTITY = "notification"
 
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
+
+
+def _of_account(rights: EffectiveRights):
+    """Notifications of the caller's account (every account's for platform operators)."""
+    if rights.account_id is None:
+        return true()
+    return Notification.account_id == rights.account_id
 
 
 def visible(rights: EffectiveRights, payload: dict) -> bool:
@@ -56,7 +62,10 @@ def _checked(session: Session, rights: EffectiveRights, body: NotificationBody) 
             "a notification without sites or campaigns covers the whole account, including "
             "campaigns you may not see; name your sites or campaigns"
         )
-    known = {normalize(name).strip(): name for name in session.scalars(select(Tag.name))}
+    names = select(Tag.name)
+    if rights.account_id is not None:
+        names = names.where(or_(Tag.account_id == rights.account_id, Tag.account_id.is_(None)))
+    known = {normalize(name).strip(): name for name in session.scalars(names)}
     tags = []
     for tag in body.tags:
         name = known.get(normalize(tag).strip())
@@ -85,6 +94,7 @@ def get(session: Session, rights: EffectiveRights, notification_id: int):
     if (
         current is None
         or notification.deleted_at is not None
+        or (rights.account_id is not None and notification.account_id != rights.account_id)
         or not visible(rights, current.payload)
     ):
         raise NotFound(f"notification {notification_id} does not exist")
@@ -95,15 +105,21 @@ def listing(session: Session, rights: EffectiveRights):
     rows = session.execute(
         select(Notification, NotificationVersion)
         .join(NotificationVersion, NotificationVersion.notification_id == Notification.id)
-        .where(Notification.deleted_at.is_(None), NotificationVersion.valid_to.is_(None))
+        .where(
+            Notification.deleted_at.is_(None),
+            NotificationVersion.valid_to.is_(None),
+            _of_account(rights),
+        )
         .order_by(Notification.id)
     ).all()
     return [(n, v) for n, v in rows if visible(rights, v.payload)]
 
 
 def create(session: Session, rights: EffectiveRights, body: NotificationBody, actor: str):
+    if rights.account_id is None:
+        raise Forbidden("a notification belongs to an account: create it as one of its users")
     payload = _checked(session, rights, body)
-    notification = Notification(account_id=catalog.default_account_id(session), created_by=actor)
+    notification = Notification(account_id=rights.account_id, created_by=actor)
     session.add(notification)
     session.flush()
     version = NotificationVersion(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from data.config.models.access import INTERFACES
+from serving.access import visibility
 
 Action = Literal["view", "edit", "create", "delete"]
 ACTIONS: tuple[Action, ...] = ("view", "edit", "create", "delete")
@@ -114,8 +115,14 @@ def _union(perms: Iterable[Perm]) -> Perm:
     return result
 
 
+_ABSENT: Any = object()
+
+
 @dataclass(frozen=True)
 class EffectiveRights:
+    """A caller's rights within their account. ``account_id`` None means no account boundary:
+    a platform operator (``operator``), or rights evaluated outside any caller."""
+
     full_access: bool
     sites: Mapping[int, Perm]
     new_sites: Perm
@@ -125,9 +132,22 @@ class EffectiveRights:
     recordings: Perm
     contact_data: Perm
     tags: Perm
+    account_id: int | None = None
+    operator: bool = False
+    # the account's sites and campaigns in the config store (ids are unique across accounts)
+    account_sites: frozenset[int] = frozenset()
+    account_campaigns: frozenset[int] = frozenset()
+    _rules: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
-    def combine(cls, holders: list[RightsSetData]) -> EffectiveRights:
+    def combine(
+        cls,
+        holders: list[RightsSetData],
+        account_id: int | None = None,
+        account_sites: Iterable[int] = (),
+        account_campaigns: Iterable[int] = (),
+        operator: bool = False,
+    ) -> EffectiveRights:
         sites, new_sites = _union_objects(holders, lambda h: h.sites, lambda h: h.new_sites)
         campaigns, new_campaigns = _union_objects(
             holders, lambda h: h.campaigns, lambda h: h.new_campaigns
@@ -145,10 +165,23 @@ class EffectiveRights:
             recordings=_union(h.recordings for h in holders),
             contact_data=_union(h.contact_data for h in holders),
             tags=_union(h.tags for h in holders),
+            account_id=account_id,
+            operator=operator,
+            account_sites=frozenset(account_sites),
+            account_campaigns=frozenset(account_campaigns),
         )
+
+    def owns(self, scope: str, object_id: int) -> bool:
+        """Whether a site or campaign is of the caller's account (always, for operators)."""
+        if self.account_id is None:
+            return True
+        ids = self.account_sites if scope == "site" else self.account_campaigns
+        return int(object_id) in ids
 
     def perm(self, scope: str, object_id: int | str | None = None) -> Perm:
         """The row that governs ``scope`` (and its object, for sites, campaigns, interfaces)."""
+        if scope in ("site", "campaign") and not self.owns(scope, object_id):
+            return NO_RIGHTS  # another account's object: as if it did not exist
         if self.full_access:
             return ALL_RIGHTS
         if scope == "site":
@@ -168,32 +201,45 @@ class EffectiveRights:
     def can(self, scope: str, action: Action, object_id: int | str | None = None) -> bool:
         return self.perm(scope, object_id).allows(action)
 
-    def sees(self, site_id: int | None, campaign_id: int | None) -> bool:
-        """Whether a communication or report row of this site and campaign is visible.
+    def rule(self, with_account_column: bool) -> visibility.Rule:
+        """The visibility rule (:mod:`serving.access.visibility`), built once per rights."""
+        rule = self._rules.get(with_account_column)
+        if rule is None:
+            rule = self._rules[with_account_column] = visibility.build(self, with_account_column)
+        return rule
 
-        The campaign decides when there is one, else the site; rows tied to neither are
-        always visible (the cabinet shows such calls to everyone)."""
-        if self.full_access:
-            return True
-        if campaign_id is not None:
-            return self.can("campaign", "view", campaign_id)
-        if site_id is not None:
-            return self.can("site", "view", site_id)
-        return True
+    def sees(
+        self, site_id: int | None, campaign_id: int | None, account_id: int | None = _ABSENT
+    ) -> bool:
+        """Whether a communication or report row of this site and campaign (and account, when
+        the row has one) is visible."""
+        with_account = account_id is not _ABSENT
+        row = {visibility.SITE: site_id, visibility.CAMPAIGN: campaign_id}
+        if with_account:
+            row[visibility.ACCOUNT] = account_id
+        return visibility.allows(self.rule(with_account), row)
 
-    def visibility_sql(self, site_column: str = "site_id", campaign_column: str = "campaign_id"):
+    def visibility_sql(
+        self,
+        site_column: str | None = "site_id",
+        campaign_column: str | None = "campaign_id",
+        account_column: str | None = None,
+    ) -> str:
         """The SQL condition equivalent to :meth:`sees` over a table's columns."""
-        if self.full_access:
-            return "TRUE"
-        campaign = _id_condition(campaign_column, self.campaigns, self.new_campaigns)
-        site = _id_condition(site_column, self.sites, self.new_sites)
-        return (
-            f"(CASE WHEN {campaign_column} IS NOT NULL THEN {campaign} "
-            f"WHEN {site_column} IS NOT NULL THEN {site} ELSE TRUE END)"
-        )
+        columns = {
+            visibility.SITE: site_column,
+            visibility.CAMPAIGN: campaign_column,
+            visibility.ACCOUNT: account_column,
+        }
+        return visibility.to_sql(self.rule(account_column is not None), columns)
+
+    def sees_whole_platform(self) -> bool:
+        """Platform-wide data (tables with no account, site or campaign) is for operators."""
+        return self.account_id is None
 
     def sees_every_campaign(self) -> bool:
-        """True when nothing is hidden: account-wide aggregates are then safe to show."""
+        """True when nothing of the account is hidden: account-wide aggregates of the account
+        are then safe to show."""
         if self.full_access:
             return True
         return (
@@ -202,14 +248,6 @@ class EffectiveRights:
             and all(p.view for p in self.campaigns.values())
             and all(p.view for p in self.sites.values())
         )
-
-
-def _id_condition(column: str, explicit: Mapping[int, Perm], default: Perm) -> str:
-    if default.view:
-        hidden = sorted(int(key) for key, perm in explicit.items() if not perm.view)
-        return f"{column} NOT IN ({', '.join(map(str, hidden))})" if hidden else "TRUE"
-    shown = sorted(int(key) for key, perm in explicit.items() if perm.view)
-    return f"{column} IN ({', '.join(map(str, shown))})" if shown else "FALSE"
 
 
 def mask_phone(number: str | None) -> str | None:
@@ -227,3 +265,29 @@ def mask_email(email: str | None) -> str | None:
         return "***" if email else email
     name, domain = email.split("@", 1)
     return f"{name[:1]}***@{domain}"
+
+
+# Fields that carry contact data, wherever a serializer shows them, and how each is masked.
+CONTACT_FIELDS = {
+    "contact_phone_number": mask_phone,
+    "visitor_phone_number": mask_phone,
+    "phone_number": mask_phone,
+    "number": mask_phone,
+    "caller": mask_phone,
+    "email": mask_email,
+    "visitor_email": mask_email,
+}
+
+
+def shown_contacts(record: dict, rights: EffectiveRights) -> dict:
+    """The one place contact data is masked: every serializer (list, CSV, detail, antispam
+    lists and tables) passes its record through here. Without «contact data: view», phone
+    numbers and e-mails are masked; other fields are left as they are."""
+    if rights.can("contact_data", "view"):
+        return record
+    return {
+        key: CONTACT_FIELDS[key](str(value))
+        if key in CONTACT_FIELDS and value is not None
+        else value
+        for key, value in record.items()
+    }

@@ -1,7 +1,7 @@
 """Effective rights per token, kept for a few seconds and dropped when access data changes.
 
-Every commit that touched users, tokens, roles, memberships, rights sets or rows, sites or
-campaigns bumps an access version: a counter in this process and a small file beside the
+Every commit that touched users, tokens, roles, memberships, rights sets or rows, sites,
+campaigns or accounts bumps an access version: a counter in this process and a small file beside the
 config store that other processes (the other API workers, the ``callscope users`` command)
 bump too. A cached entry is used only while the version it was computed under is still current,
 so blocking a user, revoking a token or changing rights or roles takes effect on the next
@@ -26,12 +26,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, RoleMember, User
-from data.config.models.core import Campaign, Site
+from data.config.models.core import Account, Campaign, Site
 from serving.access.rights import EffectiveRights
 
 log = logging.getLogger(__name__)
 
-WATCHED = (User, ApiToken, Role, RoleMember, RightsSet, AccessRight, Site, Campaign)
+WATCHED = (User, ApiToken, Role, RoleMember, RightsSet, AccessRight, Site, Campaign, Account)
 _CHANGED = "callscope.access_changed"
 
 _lock = threading.Lock()

@@ -17,7 +17,7 @@ from data.settings import Settings
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.config import ApiSettings
-from serving.errors import Forbidden, Unauthenticated
+from serving.errors import Forbidden, Invalid, Unauthenticated
 from serving.queries.tag_events import TagEventCache
 from serving.schemas.common import MAX_ID
 
@@ -70,6 +70,23 @@ async def get_rights(request: Request) -> EffectiveRights:
     return rights
 
 
+ACCOUNT_HEADER = "X-Callscope-Account"
+
+
+async def get_account_id(request: Request) -> int:
+    """The account the request acts in: the caller's own; a platform operator names it in the
+    ``X-Callscope-Account`` header (full access is never a way across accounts)."""
+    rights = await get_rights(request)
+    if rights.account_id is not None:
+        return rights.account_id
+    if not rights.operator:
+        raise Forbidden("this caller belongs to no account")
+    raw = request.headers.get(ACCOUNT_HEADER, "")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        raise Invalid(f"{ACCOUNT_HEADER}: platform operators name the account they act in")
+    return int(raw)
+
+
 StoreDep = Annotated[ConfigStore, Depends(get_store)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -77,4 +94,5 @@ ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 RightsDep = Annotated[EffectiveRights, Depends(get_rights)]
 TagEventsDep = Annotated[TagEventCache, Depends(get_tag_events)]
+AccountId = Annotated[int, Depends(get_account_id)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -105,7 +105,9 @@ def authenticate(session: Session, credentials: HTTPAuthorizationCredentials | N
         raise Unauthenticated("a bearer API token is required")
     user = accounts.authenticate(session, credentials.credentials)
     if user is None:
-        raise Unauthenticated("the API token is unknown, revoked or its user is blocked")
+        raise Unauthenticated(
+            "the API token is unknown or revoked, or its user is blocked, deleted or of a switched-off account"
+        )
     return user
 
 

@@ -8,8 +8,9 @@ table's next snapshot, so the next request reads it again and a block never serv
 Blocks are also re-read after a minute and the least recently used ones dropped past a row
 budget. Blocks are immutable once built, so requests in several threads share them freely.
 
-Visibility is a boolean mask computed from the caller's rights over the day's site and
-campaign ids (:func:`visible_mask`), equivalent to :meth:`EffectiveRights.sees`.
+Visibility is a boolean mask computed from the caller's visibility rule over the day's
+account, site and campaign ids (:func:`visible_mask`), equivalent to
+:meth:`EffectiveRights.sees`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data.warehouse import Warehouse
-from serving.access.rights import EffectiveRights, Perm
+from serving.access import visibility
+from serving.access.rights import EffectiveRights
 
 ROW_BUDGET = 2_000_000  # about 2.4 GB per worker at the list's columns
 MAX_AGE_SECONDS = 60.0
@@ -209,16 +211,18 @@ class _Lookup:
     dense: np.ndarray | None
 
     @classmethod
-    def of(cls, explicit: Mapping[int, Perm], default: Perm) -> _Lookup:
-        keys = np.fromiter((int(k) for k in explicit), dtype=np.int64, count=len(explicit))
-        flags = np.fromiter((p.view for p in explicit.values()), dtype=bool, count=len(explicit))
+    def of_ids(cls, ids: frozenset[int], listed: bool) -> _Lookup:
+        """Ids in ``ids`` are allowed (``listed``) or refused, every other id the opposite."""
+        keys = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        flags = np.full(len(keys), listed, dtype=bool)
+        default = not listed
         order = np.argsort(keys, kind="stable")
         keys, flags = keys[order], flags[order]
         dense = None
         if not len(keys) or (keys[0] >= 0 and keys[-1] < DENSE_IDS):
-            dense = np.full(int(keys[-1]) + 2 if len(keys) else 1, bool(default.view))
+            dense = np.full(int(keys[-1]) + 2 if len(keys) else 1, default)
             dense[keys] = flags
-        return cls(keys, flags, bool(default.view), dense)
+        return cls(keys, flags, default, dense)
 
     def allowed(self, ids: np.ndarray) -> np.ndarray:
         if self.dense is not None:
@@ -230,41 +234,54 @@ class _Lookup:
         return np.where(found, self.flags[position], self.default)
 
 
-_lookups: dict[int, tuple[EffectiveRights, _Lookup, _Lookup]] = {}
+_lookups: dict[visibility.IdTest, _Lookup] = {}
 _lookups_lock = threading.Lock()
 
 
-def _lookups_of(rights: EffectiveRights) -> tuple[_Lookup, _Lookup]:
-    # Effective rights are reused per token for seconds, so their lookup arrays are too.
-    entry = _lookups.get(id(rights))
-    if entry is not None and entry[0] is rights:
-        return entry[1], entry[2]
-    campaigns = _Lookup.of(rights.campaigns, rights.new_campaigns)
-    sites = _Lookup.of(rights.sites, rights.new_sites)
-    with _lookups_lock:
-        if len(_lookups) > 1024:
-            _lookups.clear()
-        _lookups[id(rights)] = (rights, campaigns, sites)
-    return campaigns, sites
+def _allowed(test: visibility.IdTest, values: np.ndarray) -> np.ndarray:
+    # Effective rights are reused per token for seconds, and their rule's tests with them.
+    if len(test.ids) == 1:
+        (only,) = test.ids
+        return (values == only) if test.listed else (values != only)
+    lookup = _lookups.get(test)
+    if lookup is None:
+        lookup = _Lookup.of_ids(test.ids, test.listed)
+        with _lookups_lock:
+            if len(_lookups) > 1024:
+                _lookups.clear()
+            _lookups[test] = lookup
+    return lookup.allowed(values)
+
+
+def _as_ids(column: Column | None) -> Column | None:
+    """An id column as integers: a table written with gaps may keep its ids as floats, NaN
+    standing for null (``campaign_id`` of ``report_deals`` on most days)."""
+    if column is None or column.values.dtype.kind != "f":
+        return column
+    values = column.values
+    missing = ~np.isfinite(values)
+    nulls = missing if column.nulls is None else (column.nulls | missing)
+    return Column(np.where(missing, 0, values).astype(np.int64), nulls)
 
 
 def visible_mask(
-    rights: EffectiveRights, size: int, site: Column | None, campaign: Column | None
+    rights: EffectiveRights,
+    size: int,
+    site: Column | None,
+    campaign: Column | None,
+    account: Column | None = None,
 ) -> np.ndarray:
-    """Which of ``size`` rows the caller may see: the campaign decides when there is one, else
-    the site; rows tied to neither are visible (the same rule as :meth:`EffectiveRights.sees`)."""
-    if rights.full_access or (site is None and campaign is None):
+    """Which of ``size`` rows the caller may see: the rule of :mod:`serving.access.visibility`
+    (the same as :meth:`EffectiveRights.sees`) over the day's columns."""
+    rule = rights.rule(account is not None)
+    if not rule.clauses:
         return np.ones(size, dtype=bool)
-    campaigns, sites = _lookups_of(rights)
-    result = np.ones(size, dtype=bool)
-    has_site = np.zeros(size, dtype=bool)
-    if site is not None:
-        has_site = ~site.nulls if site.nulls is not None else np.ones(size, dtype=bool)
-        result = np.where(has_site, sites.allowed(site.values), True)
-    if campaign is not None:
-        has_campaign = ~campaign.nulls if campaign.nulls is not None else np.ones(size, dtype=bool)
-        result = np.where(has_campaign, campaigns.allowed(campaign.values), result)
-    return result
+    columns = {
+        visibility.SITE: _as_ids(site),
+        visibility.CAMPAIGN: _as_ids(campaign),
+        visibility.ACCOUNT: _as_ids(account),
+    }
+    return visibility.to_mask(rule, size, columns, _allowed)
 
 
 # -- generic day blocks (reports) ---------------------------------------------------------

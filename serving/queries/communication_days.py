@@ -18,12 +18,13 @@ import pyarrow as pa
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.queries.columnar import Column, cache, decode, file_stamp, read_day, visible_mask
+from tagging import system_tags
 
 if TYPE_CHECKING:
     from serving.queries.communications import CommunicationFilter, Cursor
 
 TAG_COLUMNS = ("communication_id", "tag", "source", "source_ref")
-SPAM_TAG = "Спам"
+SPAM_TAG = system_tags.SPAM_TAG  # one spelling, compared by tag_key like every tag
 NEWEST_FIRST = [("date_time", "descending"), ("communication_id", "descending")]
 
 
@@ -44,14 +45,18 @@ class CommunicationsDay:
         return self.columns["communication_id"].values
 
     def tag_mask(self, tag: str) -> np.ndarray:
-        """Rows carrying ``tag`` automatically; built once per block and tag."""
-        mask = self._tag_masks.get(tag)
+        """Rows carrying ``tag`` automatically (compared by ``tag_key``: case, ё/е); built once
+        per block and tag."""
+        key = system_tags.tag_key(tag)
+        mask = self._tag_masks.get(key)
         if mask is None:
             tagged = {
-                cid for cid, rows in self.assignments.items() if any(r["tag"] == tag for r in rows)
+                cid
+                for cid, rows in self.assignments.items()
+                if any(system_tags.tag_key(r["tag"]) == key for r in rows)
             }
             mask = np.fromiter((cid in tagged for cid in self.ids), dtype=bool, count=self.rows)
-            self._tag_masks[tag] = mask
+            self._tag_masks[key] = mask
         return mask
 
 
@@ -99,7 +104,13 @@ def _mask(
     flt: CommunicationFilter,
     cursor: Cursor | None,
 ) -> np.ndarray:
-    mask = visible_mask(rights, block.rows, block.column("site_id"), block.column("campaign_id"))
+    mask = visible_mask(
+        rights,
+        block.rows,
+        block.column("site_id"),
+        block.column("campaign_id"),
+        block.column("account_id"),
+    )
     when = block.columns["date_time"].values
     if flt.date_from is not None:
         mask &= when >= np.datetime64(flt.date_from, "us")
@@ -126,6 +137,11 @@ def _mask(
         mask &= any_tag
     if flt.is_spam is not None:
         spam = block.tag_mask(SPAM_TAG)
+        set_ids, removed_ids = flt.by_hand.get(SPAM_TAG, ([], []))
+        if removed_ids:  # a person's change wins: the same rule as the tag filter
+            spam = spam & ~np.isin(block.ids, removed_ids)
+        if set_ids:
+            spam = spam | np.isin(block.ids, set_ids)
         mask &= spam if flt.is_spam else ~spam
     if cursor is not None:
         at = np.datetime64(cursor.date_time, "us")

@@ -24,12 +24,14 @@ from serving.errors import Invalid
 from serving.queries import communication_days
 from serving.queries.engine import connect, files_of, has_table, partitions, source
 from serving.queries.search import query_patterns
+from tagging import system_tags
 
 TABLE = "communications"
 LIST_COLUMNS = (
     "communication_id",
     "communication_type",
     "id",
+    "account_id",
     "site_id",
     "campaign_id",
     "visitor_id",
@@ -44,6 +46,8 @@ LIST_COLUMNS = (
     "virtual_phone_number",
 )
 SPAM_TAG = communication_days.SPAM_TAG
+# tag_key in SQL: case and ё/е folded, as tagging.system_tags.tag_key folds them
+TAG_KEY_SQL = "replace(lower(trim(tag)), 'ё', 'е')"
 ID_REGEX = r"^(call|chat|offline_message):[0-9]{1,19}$"
 ID_PATTERN = re.compile(ID_REGEX)
 
@@ -82,17 +86,19 @@ class Cursor:
             raise Invalid(f"cursor: not a cursor this API returned ({error})") from None
 
 
-def locate(warehouse: Warehouse, communication_id: str) -> tuple[int | None, int | None] | None:
-    """(site_id, campaign_id) of a communication, or None when it does not exist."""
+def locate(
+    warehouse: Warehouse, communication_id: str
+) -> tuple[int | None, int | None, int | None] | None:
+    """(site_id, campaign_id, account_id) of a communication, or None when it does not exist."""
     if not has_table(warehouse, TABLE):
         return None
     with connect() as con:
         row = con.execute(
-            f"SELECT site_id, campaign_id FROM {warehouse.scan(TABLE, files_of(warehouse, TABLE))} "
+            f"SELECT site_id, campaign_id, account_id FROM {warehouse.scan(TABLE, files_of(warehouse, TABLE))} "
             "WHERE communication_id = ? LIMIT 1",
             [communication_id],
         ).fetchone()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def plain_scan(warehouse: Warehouse, table: str) -> str:
@@ -110,7 +116,7 @@ def _in_list(column: str, values: list[Any], params: list[Any]) -> str:
 def _conditions(
     warehouse: Warehouse, rights: EffectiveRights, flt: CommunicationFilter, params: list[Any]
 ) -> list[str]:
-    conditions = [rights.visibility_sql("c.site_id", "c.campaign_id")]
+    conditions = [rights.visibility_sql("c.site_id", "c.campaign_id", "c.account_id")]
     if flt.date_from:
         conditions.append("c.date_time >= ?")
         params.append(flt.date_from)
@@ -131,14 +137,8 @@ def _conditions(
             + ")"
         )
     if flt.is_spam is not None:
-        spam = (
-            f"c.communication_id IN (SELECT communication_id FROM "
-            f"{plain_scan(warehouse, 'tag_assignments')} WHERE tag = ?)"
-            if has_tags
-            else "FALSE"
-        )
-        if has_tags:
-            params.append(SPAM_TAG)
+        # the spam tag as any tag: automatic rows and people's changes, the same spelling rule
+        spam = _tag_condition(warehouse, SPAM_TAG, flt, has_tags, params)
         conditions.append(spam if flt.is_spam else f"NOT {spam}")
     if flt.text:
         conditions.append(_text_condition(warehouse, flt.text, params))
@@ -153,9 +153,9 @@ def _tag_condition(
     if has_tags:
         automatic = (
             f"c.communication_id IN (SELECT communication_id FROM "
-            f"{plain_scan(warehouse, 'tag_assignments')} WHERE tag = ?)"
+            f"{plain_scan(warehouse, 'tag_assignments')} WHERE {TAG_KEY_SQL} = ?)"
         )
-        params.append(tag)
+        params.append(system_tags.tag_key(tag))
         if removed_ids:
             automatic += " AND NOT " + _in_list("c.communication_id", removed_ids, params)
         options.append(f"({automatic})")

@@ -33,28 +33,46 @@ def _scope(
     account_wide_ok: bool,
 ) -> tuple[str, str]:
     """(FROM clause, visibility condition) for one report table read through ``files_sql``."""
+    account = "r.account_id" if "account_id" in columns else None
     if "campaign_id" in columns or "site_id" in columns:
-        campaign = "r.campaign_id" if "campaign_id" in columns else "NULL"
-        site = "r.site_id" if "site_id" in columns else "NULL"
+        campaign = "r.campaign_id" if "campaign_id" in columns else None
+        site = "r.site_id" if "site_id" in columns else None
         source = f"{files_sql} r"
         if (
             table == "deals"
             and "communication_id" in columns
             and has_table(warehouse, "communications")
         ):
-            # A deal belongs to the campaign of the communication it came from.
+            # A deal belongs to the campaign (and account) of the communication it came from.
+            own = [c for c in ("campaign_id", "account_id") if c in columns]
+            deal = f"d.* EXCLUDE ({', '.join(own)})" if own else "d.*"
             source = (
-                f"(SELECT d.*, c.campaign_id FROM {files_sql} d LEFT JOIN "
-                f"(SELECT communication_id, campaign_id FROM {plain_scan(warehouse, 'communications')}) c "
+                f"(SELECT {deal}, c.campaign_id, c.account_id FROM {files_sql} d LEFT JOIN "
+                f"(SELECT communication_id, campaign_id, account_id "
+                f"FROM {plain_scan(warehouse, 'communications')}) c "
                 "USING (communication_id)) r"
             )
-            campaign = "r.campaign_id"
-        return source, rights.visibility_sql(site, campaign)
-    if not account_wide_ok and not rights.sees_every_campaign():
+            campaign, account = "r.campaign_id", "r.account_id"
+        return source, rights.visibility_sql(site, campaign, account)
+    _check_account_wide(rights, table, account is not None, account_wide_ok)
+    # tied to no account either: the check above decided for the table as a whole
+    return f"{files_sql} r", rights.visibility_sql(None, None, account) if account else "TRUE"
+
+
+def _check_account_wide(
+    rights: EffectiveRights, table: str, has_account: bool, account_wide_ok: bool
+) -> None:
+    """A table tied to no site or campaign: platform-wide without an account column (for
+    operators only), account-wide with one (for callers who see all of their account).
+    ``account_wide_ok``: the route's interface right covers the table as a whole."""
+    if account_wide_ok:
+        return
+    if not has_account and not rights.sees_whole_platform():
+        raise Forbidden(f"report {table} is platform-wide and not kept per account")
+    if not rights.sees_every_campaign():
         raise Forbidden(
             f"report {table} is account-wide and shows data of campaigns you may not see"
         )
-    return f"{files_sql} r", "TRUE"
 
 
 TOTAL = "__total_rows"
@@ -178,16 +196,20 @@ def _from_days(
             return None
         blocks.append(block)
     names = blocks[0].names
-    account_wide = "campaign_id" not in names and "site_id" not in names
-    if account_wide and not account_wide_ok and not rights.sees_every_campaign():
-        raise Forbidden(
-            f"report {table} is account-wide and shows data of campaigns you may not see"
-        )
+    if "campaign_id" not in names and "site_id" not in names:
+        _check_account_wide(rights, table, "account_id" in names, account_wide_ok)
+    tied = any(name in names for name in ("site_id", "campaign_id", "account_id"))
     selected = []
     for block in blocks:
         mask = columnar.visible_mask(
-            rights, block.rows, block.columns.get("site_id"), block.columns.get("campaign_id")
+            rights,
+            block.rows,
+            block.columns.get("site_id"),
+            block.columns.get("campaign_id"),
+            block.columns.get("account_id"),
         )
+        if not tied:  # the check above decided for the table as a whole
+            mask = np.ones(block.rows, dtype=bool)
         for column, value in filters.items():
             if value is None or column not in block.columns:
                 continue

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from data.config.models.tagging import TagEvent
 from data.config.store import ConfigStore
 from serving.access.rights_cache import bump, current_version, version_path
+from tagging.system_tags import tag_key
 
 KIND = "tag-events-version"
 MAX_AGE_SECONDS = 5.0
@@ -97,7 +98,7 @@ def _snapshot(session: Session, version: tuple[int, str]) -> _Snapshot:
         last[(item.communication_id, item.tag)] = item.action
     by_tag: dict[str, tuple[list[str], list[str]]] = {}
     for (communication_id, tag), action in sorted(last.items()):
-        set_ids, removed = by_tag.setdefault(tag, ([], []))
+        set_ids, removed = by_tag.setdefault(tag_key(tag), ([], []))
         (set_ids if action == "set" else removed).append(communication_id)
     return _Snapshot(version, time.monotonic(), by_communication, by_tag)
 
@@ -140,23 +141,26 @@ class TagEventCache:
     def hand_tagged(self, tags: list[str]) -> dict[str, tuple[list[str], list[str]]]:
         """Per tag: (ids that carry it by hand now, ids where a person removed it)."""
         by_tag = self._current().by_tag
-        return {tag: by_tag.get(tag, ([], [])) for tag in tags}
+        return {tag: by_tag.get(tag_key(tag), ([], [])) for tag in tags}
 
 
 def hand_tagged(session: Session, tags: list[str]) -> dict[str, tuple[list[str], list[str]]]:
     """Per tag: (ids that carry it by hand now, ids where a person removed it), from the
     store directly."""
     last: dict[tuple[str, str], str] = {}
+    wanted = {tag_key(tag) for tag in tags}
     events = session.execute(
-        select(TagEvent.communication_id, TagEvent.tag, TagEvent.action)
-        .where(TagEvent.tag.in_(tags))
-        .order_by(TagEvent.at, TagEvent.id)
+        select(TagEvent.communication_id, TagEvent.tag, TagEvent.action).order_by(
+            TagEvent.at, TagEvent.id
+        )
     )
     for communication_id, tag, action in events:
-        last[(communication_id, tag)] = action
+        if tag_key(tag) in wanted:
+            last[(communication_id, tag_key(tag))] = action
     result: dict[str, tuple[list[str], list[str]]] = {}
     for tag in tags:
-        set_ids = sorted(c for (c, t), a in last.items() if t == tag and a == "set")
-        removed = sorted(c for (c, t), a in last.items() if t == tag and a == "remove")
+        key = tag_key(tag)
+        set_ids = sorted(c for (c, t), a in last.items() if t == key and a == "set")
+        removed = sorted(c for (c, t), a in last.items() if t == key and a == "remove")
         result[tag] = (set_ids, removed)
     return result

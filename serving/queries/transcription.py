@@ -40,7 +40,7 @@ def preview(
     sql = (
         f"SELECT {', '.join(CALL_COLUMNS)} FROM {warehouse.scan('communications', files)} "
         f"WHERE communication_type = 'call' AND date_time BETWEEN ? AND ? "
-        f"AND {rights.visibility_sql()}"
+        f"AND {rights.visibility_sql(account_column='account_id')}"
     )
     with connect() as con:
         result = con.execute(sql, [date_from, date_till])

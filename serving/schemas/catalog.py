@@ -25,7 +25,6 @@ class SiteSettings(BaseModel):
 
 class SiteCreate(SiteSettings):
     domain_name: str = Field(pattern=DOMAIN_PATTERN)
-    account_id: ConfigId | None = None
 
 
 class SiteUpdate(SiteSettings):

@@ -78,3 +78,13 @@ class CostPreview(BaseModel):
     audio_minutes: float
     price_per_minute: float
     cost: float
+
+
+def public_versions(versions) -> list[RuleVersionPublic]:
+    """Stored versions as the account named its rules (without the account's key prefix)."""
+    from data.config.rules import plain_id
+
+    return [
+        RuleVersionPublic.model_validate(v).model_copy(update={"rule_key": plain_id(v)})
+        for v in versions
+    ]

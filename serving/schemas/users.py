@@ -41,6 +41,8 @@ class UserRef(ORMModel):
 class UserPublic(ORMModel):
     id: int
     login: str
+    account_id: int | None
+    is_operator: bool = False
     email: str | None
     full_name: str | None
     is_active: bool

@@ -41,8 +41,16 @@ def spam_tables(mutable_world):
                 "campaign_id": 21,
                 "reason": "black_list",
             },
+            {  # the second account's: nobody of account 1 may see it
+                "start_time": dt.datetime(2026, 5, 3, 11),
+                "contact_phone_number": "79990000001",
+                "site_id": 3,
+                "campaign_id": 31,
+                "reason": "antispam",
+            },
         ]
     )
+    blocked["account_id"] = [1, 1, 2]
     warehouse.write_partition("blocked_calls", dt.date(2026, 5, 3), blocked)
     return warehouse
 
@@ -158,6 +166,10 @@ def test_blocked_calls_follow_campaign_rights(spam_tables, mutable_client, mutab
         "/api/v1/antispam/blocked-calls", headers=auth(mutable_world, "admin")
     ).json()
     assert admin_page["total"] == 2
+    other = mutable_client.get(
+        "/api/v1/antispam/blocked-calls", headers=auth(mutable_world, "admin2")
+    ).json()
+    assert [(r["campaign_id"], r["account_id"]) for r in other["rows"]] == [(31, 2)]
 
 
 def test_reports_listing_and_unknown_report(client, world):
@@ -172,7 +184,11 @@ def test_reports_listing_and_unknown_report(client, world):
         headers=admin,
     ).json()
     assert ranged["total"] == 6 and {r["date"] for r in ranged["rows"]} == {"2026-05-02"}
+    # attribution by channel is computed over the whole platform: an account's admin is
+    # refused, a platform operator reads it
+    refused = client.get("/api/v1/reports/attribution", params={"model": "last"}, headers=admin)
+    assert refused.status_code == 403
     by_model = client.get(
-        "/api/v1/reports/attribution", params={"model": "last"}, headers=admin
+        "/api/v1/reports/attribution", params={"model": "last"}, headers=auth(world, "operator")
     ).json()
     assert by_model["total"] == 3

@@ -49,7 +49,7 @@ def users(mutable_world):
     }
     with store.session() as session:
         for login, spec in specs.items():
-            user = accounts.create_user(session, login, "test")
+            user = accounts.create_user(session, login, "test", account_id=1)
             accounts.save_rights(session, user.rights_set, spec, "test")
             mutable_world.tokens[login] = accounts.issue_token(session, user)
     store.dispose()

@@ -70,7 +70,7 @@ READING = [
     test_communications.test_cursor_pagination_walks_every_row_once_newest_first,
     test_communications.test_filters_by_date_type_site_campaign,
     test_communications.test_tag_and_spam_filters,
-    test_rights_matrix.test_admin_sees_everything,
+    test_rights_matrix.test_admin_sees_everything_of_their_account,
     test_rights_matrix.test_contact_data_is_masked_without_its_right,
     test_rights_matrix.test_delete_without_edit_cannot_be_granted,
     test_rights_matrix.test_integrated_and_no_campaign_campaigns_cannot_be_deleted,

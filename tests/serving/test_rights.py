@@ -83,3 +83,22 @@ def test_masking_keeps_only_the_edges():
     assert mask_phone("79161234567") == "7916*****67"
     assert mask_email("ivan.petrov@example.ru") == "i***@example.ru"
     assert mask_phone(None) is None
+
+
+def test_one_function_masks_contacts_for_every_serializer():
+    from serving.access.rights import shown_contacts
+
+    record = {
+        "contact_phone_number": "79161234567",
+        "number": "74951112233",
+        "email": "ivan.petrov@example.ru",
+        "visitor_name": "Иван",
+        "campaign_id": 11,
+    }
+    without = EffectiveRights.combine([RightsSetData()])
+    masked = shown_contacts(record, without)
+    assert masked["contact_phone_number"] == "7916*****67" and masked["number"] == "7495*****33"
+    assert masked["email"] == "i***@example.ru"
+    assert masked["visitor_name"] == "Иван" and masked["campaign_id"] == 11
+    allowed = EffectiveRights.combine([RightsSetData(contact_data=Perm(view=True))])
+    assert shown_contacts(record, allowed) == record

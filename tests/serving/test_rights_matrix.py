@@ -1,4 +1,4 @@
-"""The rights matrix: two agencies with disjoint campaigns in one account.
+"""The rights matrix: two agencies with disjoint campaigns in one account, and a second account.
 
 Every id of the other agency's communications, campaigns, recordings and report rows is tried,
 and every request must be refused or filtered. Contact data is masked without its right, and
@@ -10,7 +10,7 @@ import io
 import pytest
 
 from tests.serving.conftest import auth
-from tests.serving.world import CAMPAIGNS
+from tests.serving.world import CAMPAIGNS, of_account
 
 AGENCY_CAMPAIGNS = {
     "agency_a": {c for c, (_, agency, _) in CAMPAIGNS.items() if agency == "a"},
@@ -111,9 +111,10 @@ def test_deals_follow_the_campaign_of_their_communication(client, world, login):
     assert not shown & set(world.communications[OWN_KEY[OTHER[login]]])
 
 
-def test_admin_sees_everything(client, world):
+def test_admin_sees_everything_of_their_account(client, world):
     items = _all_pages(client, auth(world, "admin"))
-    assert len(items) == sum(len(ids) for ids in world.communications.values())
+    assert {i["communication_id"] for i in items} == of_account(world, 1)
+    assert len(items) == len(of_account(world, 1))
     page = client.get("/api/v1/reports/end-to-end", headers=auth(world, "admin")).json()
     assert {row["campaign_id"] for row in page["rows"]} == set(CAMPAIGNS)
 
@@ -187,3 +188,67 @@ def test_agency_cannot_manage_users_or_read_others_rights(client, world):
     assert client.get("/api/v1/users/export.csv", headers=headers).status_code == 403
     me = client.get("/api/v1/me", headers=headers).json()
     assert me["user"]["login"] == "agency_a"
+
+
+def test_every_id_of_account_one_is_refused_to_account_twos_admin(client, world):
+    """The second account's full-access user enumerates every id of the first account."""
+    headers = auth(world, "admin2")
+    for owner, ids in world.communications.items():
+        if owner == "other":
+            continue
+        for communication_id in ids:
+            base = f"/api/v1/communications/{communication_id}"
+            assert client.get(base, headers=headers).status_code == 404
+            assert client.get(f"{base}/recording", headers=headers).status_code == 404
+            tagged = client.post(f"{base}/tags", json={"tag": "Ипотека"}, headers=headers)
+            assert tagged.status_code == 404
+    for site_id in (1, 2):
+        assert client.get(f"/api/v1/sites/{site_id}", headers=headers).status_code == 404
+    for campaign_id in CAMPAIGNS:
+        assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers).status_code == 404
+        report = client.get(
+            "/api/v1/reports/end-to-end", params={"campaign_id": campaign_id}, headers=headers
+        )
+        assert report.status_code == 200 and report.json()["rows"] == []
+    for login in ("admin", "agency_a", "agency_b"):
+        user_id = world.user_ids[login]
+        assert client.get(f"/api/v1/users/{user_id}", headers=headers).status_code == 404
+    tags = client.get("/api/v1/tags", headers=auth(world, "admin")).json()
+    for tag in tags:
+        renamed = client.patch(f"/api/v1/tags/{tag['id']}", json={"name": "x"}, headers=headers)
+        assert renamed.status_code == 404
+    listed = {i["communication_id"] for i in _all_pages(client, headers)}
+    assert listed == of_account(world, 2)
+
+
+@pytest.mark.parametrize("login, shown", [("agency_a", {11.0}), ("agency_b", {21.0})])
+def test_report_deals_with_float_campaign_ids(client, world, login, shown):
+    """``report_deals`` keeps campaign_id as a float; rights still apply, no 500."""
+    response = client.get("/api/v1/reports/report_deals", headers=auth(world, login))
+    assert response.status_code == 200, response.text
+    campaigns = {row["campaign_id"] for row in response.json()["rows"]}
+    assert campaigns - {None} == shown
+    admin2 = client.get("/api/v1/reports/report_deals", headers=auth(world, "admin2")).json()
+    assert {row["campaign_id"] for row in admin2["rows"]} == {31.0}
+
+
+@pytest.mark.parametrize(
+    "login, campaigns", [("agency_a", {11, 12}), ("admin", set(CAMPAIGNS)), ("admin2", {31})]
+)
+def test_report_totals_over_a_period_are_the_callers_rows_summed(client, world, login, campaigns):
+    headers = auth(world, login)
+    path = "/api/v1/reports/end-to-end/totals"
+    period = {"date_from": "2026-05-01", "date_till": "2026-05-03"}
+    total = client.get(path, params=period, headers=headers)
+    assert total.status_code == 200, total.text
+    (row,) = total.json()["rows"]
+    # the world's report: 10 visits, 300 cost and 1000 revenue per campaign and day
+    assert row["visits"] == 10 * 3 * len(campaigns) and row["cost"] == 300 * 3 * len(campaigns)
+    assert row["roi"] == pytest.approx((1000 - 300) / 300)
+    grouped = client.get(path, params={**period, "group_by": "campaign_id"}, headers=headers)
+    by_campaign = {r["campaign_id"]: r["visits"] for r in grouped.json()["rows"]}
+    assert by_campaign == dict.fromkeys(campaigns, 30)
+    one_day = client.get(
+        path, params={"date_from": "2026-05-02", "date_till": "2026-05-02"}, headers=headers
+    )
+    assert one_day.json()["rows"][0]["visits"] == 10 * len(campaigns)

@@ -1,7 +1,13 @@
-"""A small account for the API tests: two agencies with disjoint campaigns on shared sites.
+"""Two small accounts for the API tests.
 
-Site 1 carries campaigns of both agencies and «Посетители без РК»; site 2 only agency B's.
-Agency A may see campaigns 11 and 12, agency B campaigns 21, 22 and 23; both may see site 1.
+Account 1 has two agencies with disjoint campaigns on shared sites. Site 1 carries campaigns
+of both agencies and «Посетители без РК»; site 2 only agency B's. Agency A may see campaigns
+11 and 12, agency B campaigns 21, 22 and 23; both may see site 1.
+
+Account 2 has its own site 3 with campaign 31, its own tags (one spelled like account 1's),
+communications of its own (one tied to nothing, like account 1's) and a full-access user
+``admin2``. Nothing of it may show to account 1's users, nor the reverse. ``operator`` is a
+platform operator.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ CAMPAIGNS = {
     22: (1, "b", "manual"),
     23: (2, "b", "manual"),
 }
+# the second account's campaigns: id → site
+OTHER_ACCOUNT = 2
+OTHER_CAMPAIGNS = {31: 3}
 TEXTS = {
     "a": "Здравствуйте, интересует ипотека на квартиру",
     "b": "Хочу узнать про ипотеку и первоначальный взнос",
@@ -43,8 +52,15 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
     # communication ids by owner: agency "a" or "b", "no_campaign" («Посетители без РК»),
-    # "site_only" (site 2, no campaign) or "none" (tied to nothing)
+    # "site_only" (site 2, no campaign) or "none" (tied to nothing); "other" for the second
+    # account's
     communications: dict[str, list[str]] = field(default_factory=dict)
+
+
+def of_account(world: World, account_id: int = 1) -> set[str]:
+    """Every communication id of one account."""
+    owners = {"other"} if account_id == OTHER_ACCOUNT else set(world.communications) - {"other"}
+    return {c for owner in owners for c in world.communications.get(owner, [])}
 
 
 def _communications() -> pd.DataFrame:
@@ -66,10 +82,17 @@ def _communications() -> pd.DataFrame:
             )
         )
         next_id += 1
+        for campaign_id, site_id in OTHER_CAMPAIGNS.items():
+            when = dt.datetime.combine(day, dt.time(11, 5))
+            rows.append(_row(next_id, "call", site_id, campaign_id, when, None, OTHER_ACCOUNT))
+            next_id += 1
+        when = dt.datetime.combine(day, dt.time(17))
+        rows.append(_row(next_id, "chat", None, None, when, None, OTHER_ACCOUNT))
+        next_id += 1
     return pd.DataFrame(rows)
 
 
-def _row(cid, kind, site_id, campaign_id, when, agency):
+def _row(cid, kind, site_id, campaign_id, when, agency, account_id=1):
     text = TEXTS[agency]
     turns = [] if kind == "call" else [{"speaker": "client", "text": text, "start": 0, "end": 1}]
     # calls get their text from transcripts; chats and leads carry it themselves
@@ -77,7 +100,7 @@ def _row(cid, kind, site_id, campaign_id, when, agency):
         "communication_id": f"{kind}:{cid}",
         "communication_type": kind,
         "id": cid,
-        "account_id": 1,
+        "account_id": account_id,
         "site_id": site_id,
         "campaign_id": campaign_id,
         "visitor_id": 1000 + cid,
@@ -100,12 +123,14 @@ def _row(cid, kind, site_id, campaign_id, when, agency):
 
 
 def _spoken(campaign_id) -> str:
-    agency = None if pd.isna(campaign_id) else CAMPAIGNS[int(campaign_id)][1]
+    agency = None if pd.isna(campaign_id) else CAMPAIGNS.get(int(campaign_id), (0, None))[1]
     turns = [{"speaker": "client", "text": TEXTS[agency], "start": 0.0, "end": 2.5}]
     return json.dumps(turns, ensure_ascii=False)
 
 
 def owner_of(row) -> str:
+    if row["account_id"] == OTHER_ACCOUNT:
+        return "other"
     if pd.isna(row["campaign_id"]):
         return "none" if pd.isna(row["site_id"]) else "site_only"
     agency = CAMPAIGNS[int(row["campaign_id"])][1]
@@ -136,7 +161,7 @@ def _write_warehouse(warehouse: Warehouse, comms: pd.DataFrame) -> None:
                 }
             ),
         )
-        tagged = part[part["campaign_id"].isin([11, 21])]
+        tagged = part[part["campaign_id"].isin([11, 21, 31])]
         warehouse.write_partition(
             "tag_assignments",
             day,
@@ -194,10 +219,20 @@ def _write_warehouse(warehouse: Warehouse, comms: pd.DataFrame) -> None:
                     "revenue": 1000.0,
                     "cost": 300.0,
                 }
-                for c, (s, _, _) in CAMPAIGNS.items()
+                for c, s in [*((c, s) for c, (s, _, _) in CAMPAIGNS.items()), (31, 3)]
             ]
         )
         warehouse.write_partition("report_end_to_end", day, report)
+        # analytics writes campaign_id as a float when some deals have none
+        deals_report = pd.DataFrame(
+            {
+                "deal_id": [f"d{day.day}-{c}" for c in [11, 21, 31]] + [f"d{day.day}-none"],
+                "site_id": [1, 1, 3, 1],
+                "campaign_id": [11.0, 21.0, 31.0, float("nan")],
+                "revenue": 1000.0,
+            }
+        )
+        warehouse.write_partition("report_deals", day, deals_report)
         warehouse.write_partition(
             "attribution_by_model",
             day,
@@ -235,6 +270,22 @@ def _seed_store(store: ConfigStore) -> None:
         session.add(Tag(account_id=1, name="Ипотека"))
         session.add(Tag(account_id=1, name="Целевой клиент"))
         session.add(Tag(account_id=1, name="Спам", is_system=True))
+        session.add(Account(id=OTHER_ACCOUNT, name="Другой аккаунт"))
+        session.flush()
+        session.add(Site(id=3, account_id=OTHER_ACCOUNT, domain_name="other.ru"))
+        session.flush()
+        for campaign_id, site_id in OTHER_CAMPAIGNS.items():
+            session.add(
+                Campaign(
+                    id=campaign_id,
+                    account_id=OTHER_ACCOUNT,
+                    site_id=site_id,
+                    name=f"other-{campaign_id}",
+                    channel="advert",
+                )
+            )
+        session.add(Tag(id=901, account_id=OTHER_ACCOUNT, name="Ипотека"))
+        session.add(Tag(id=902, account_id=OTHER_ACCOUNT, name="Только второй"))
 
 
 def _perm(view=True, edit=False, create=False, delete=False):
@@ -271,18 +322,30 @@ def build(root: Path, config_url: str | None = None) -> World:
     for _, row in comms.iterrows():
         world.communications.setdefault(owner_of(row), []).append(row["communication_id"])
     with store.session() as session:
-        admin = accounts.create_user(session, "admin", "test", full_access=True)
+        admin = accounts.create_user(session, "admin", "test", full_access=True, account_id=1)
         world.tokens["admin"] = accounts.issue_token(session, admin)
         world.user_ids["admin"] = admin.id
         for login, spec in RIGHTS.items():
-            user = accounts.create_user(session, login, "test", email=f"{login}@agency.ru")
-            accounts.save_rights(session, user.rights_set, spec, "test")
+            user = accounts.create_user(
+                session, login, "test", email=f"{login}@agency.ru", account_id=1
+            )
+            accounts.save_rights(session, user.rights_set, spec, "test", account_id=1)
             world.tokens[login] = accounts.issue_token(session, user)
             world.user_ids[login] = user.id
+        admin2 = accounts.create_user(
+            session, "admin2", "test", full_access=True, account_id=OTHER_ACCOUNT
+        )
+        world.tokens["admin2"] = accounts.issue_token(session, admin2)
+        world.user_ids["admin2"] = admin2.id
+        operator = accounts.create_user(session, "operator", "test", account_id=None, operator=True)
+        world.tokens["operator"] = accounts.issue_token(session, operator)
+        world.user_ids["operator"] = operator.id
     store.dispose()
     recordings = settings.recordings_dir
     recordings.mkdir(parents=True, exist_ok=True)
-    for cid in world.communications["a"] + world.communications["b"]:
+    for cid in (
+        world.communications["a"] + world.communications["b"] + world.communications["other"]
+    ):
         if cid.startswith("call:"):
             (recordings / f"rec-{cid.split(':')[1]}.wav").write_bytes(b"RIFF0000WAVE")
     return world

@@ -33,6 +33,11 @@ def communication(
         else start + dt.timedelta(seconds=duration),
         "duration": duration,
         "is_lost": is_lost,
+        # as data.communications computes it (talk taken as the whole call, site minimum 30 s)
+        "talk_duration": duration,
+        "is_target": kind != "call" or (not is_lost and duration >= 30),
+        "is_repeat": False,
+        "site_is_active": True,
         "contact_phone_number": phone,
         "turns": json.dumps(turns or [], ensure_ascii=False),
     }

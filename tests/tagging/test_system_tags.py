@@ -8,8 +8,8 @@ from tagging.system_tags import SPAM_TAGS_TABLE, SiteSettings, system_tags
 from tests.tagging.frames import communication, frame
 
 
-def _tags(rows, history=None, sites=None, spam=None) -> dict[str, set[str]]:
-    result = system_tags(frame(rows), history, sites or {}, spam)
+def _tags(rows, sites=None, spam=None) -> dict[str, set[str]]:
+    result = system_tags(frame(rows), sites or {}, spam)
     tags: dict[str, set[str]] = {}
     for cid, tag in zip(result["communication_id"], result["tag"], strict=True):
         tags.setdefault(cid, set()).add(tag)
@@ -17,53 +17,41 @@ def _tags(rows, history=None, sites=None, spam=None) -> dict[str, set[str]]:
     return tags
 
 
-def test_non_target_uses_the_sites_minimum():
-    sites = {
-        1: SiteSettings(target_call_min_duration=20),
-        2: SiteSettings(target_call_min_duration=60),
-    }
+def _with(row: dict, **flags) -> dict:
+    return {**row, "is_target": True, "is_repeat": False, **flags}
+
+
+def test_non_target_is_the_communications_is_target():
+    """The tag reads ``is_target`` (talk duration against the site's minimum, computed once
+    in data.communications), never the total duration again."""
+    sites = {1: SiteSettings(target_call_min_duration=60)}
     rows = [
-        communication(1, duration=15, site_id=1),
-        communication(2, duration=45, site_id=1),
-        communication(3, duration=45, site_id=2),
-        communication(4, kind="chat", duration=5, site_id=1),
+        # 120 s in total but only 20 s of talk: not target, so «Нецелевой»
+        _with(communication(1, duration=120), is_target=False, talk_duration=20),
+        _with(communication(2, duration=15), is_target=True, talk_duration=15),
+        _with(communication(3, kind="chat", duration=5), is_target=False),
     ]
-    assert _tags(rows, sites=sites) == {"call:1": {"Нецелевой"}, "call:3": {"Нецелевой"}}
+    result = system_tags(frame(rows), sites, None)
+    assert result[["communication_id", "tag"]].values.tolist() == [["call:1", "Нецелевой"]]
+    evidence = json.loads(result["evidence"].iloc[0])
+    assert evidence == {"is_target": False, "talk_duration": 20, "target_call_min_duration": 60}
 
 
 def test_lost_call_is_lost_not_non_target():
-    assert _tags([communication(1, duration=0, is_lost=True)]) == {"call:1": {"Потерянный"}}
+    row = _with(communication(1, duration=0, is_lost=True), is_target=False)
+    assert _tags([row]) == {"call:1": {"Потерянный"}}
 
 
-def test_repeat_contact_same_visitor_and_type_within_period():
+def test_repeat_is_the_communications_is_repeat():
     sites = {1: SiteSettings(second_communication_period=7)}
-    history = frame([communication(10, at="2026-04-27 09:00:00", visitor_id=5)])
     rows = [
-        communication(1, at="2026-05-01 10:00:00", visitor_id=5),
-        communication(2, kind="chat", at="2026-05-01 11:00:00", visitor_id=5),
-        communication(3, at="2026-05-01 12:00:00", visitor_id=6),
-        communication(4, at="2026-05-01 13:00:00", visitor_id=6),
+        _with(communication(1, visitor_id=5), is_repeat=True),
+        _with(communication(2, kind="chat", visitor_id=5), is_repeat=False),
     ]
-    result = system_tags(frame(rows), history, sites, None)
+    result = system_tags(frame(rows), sites, None)
     repeat = result[result["tag"] == "Повторный"]
-    assert sorted(repeat["communication_id"]) == ["call:1", "call:4"]
-    evidence = json.loads(repeat.set_index("communication_id").loc["call:1", "evidence"])
-    assert evidence["previous_communication_id"] == "call:10"
-
-
-def test_repeat_outside_period_and_phone_fallback():
-    sites = {1: SiteSettings(second_communication_period=2)}
-    history = frame(
-        [
-            communication(10, at="2026-04-20 09:00:00", visitor_id=5),
-            communication(11, at="2026-04-30 09:00:00", phone="79990001122"),
-        ]
-    )
-    rows = [
-        communication(1, at="2026-05-01 10:00:00", visitor_id=5),
-        communication(2, at="2026-05-01 10:00:00", phone="79990001122"),
-    ]
-    assert _tags(rows, history, sites) == {"call:2": {"Повторный"}}
+    assert repeat["communication_id"].tolist() == ["call:1"]
+    assert json.loads(repeat["evidence"].iloc[0])["second_communication_period"] == 7
 
 
 def test_spam_tags_come_from_antispam_for_the_days_communications():
@@ -75,8 +63,9 @@ def test_spam_tags_come_from_antispam_for_the_days_communications():
         ],
         columns=list(ASSIGNMENT_COLUMNS),
     )
+    rows = [_with(row) for row in rows]
     assert _tags(rows, spam=None) == {}
-    result = system_tags(frame(rows), None, {}, antispam)
+    result = system_tags(frame(rows), {}, antispam)
     assert result[["communication_id", "tag", "source_ref"]].values.tolist() == [
         ["call:1", "спам", "antispam@v1"]
     ]
@@ -89,4 +78,4 @@ def test_spam_table_name_matches_antispam():
 
 
 def test_empty_day():
-    assert system_tags(pd.DataFrame(), None, {}, None).empty
+    assert system_tags(pd.DataFrame(), {}, None).empty

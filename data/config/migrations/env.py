@@ -21,8 +21,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
-    engine.pool = pool.NullPool(engine.pool._creator)
+    # a pool of its own class from the start: a pool swapped in afterwards would skip the
+    # dialect's first-connect setup, which batch migrations on SQLite need (server version)
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

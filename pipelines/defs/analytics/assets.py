@@ -13,6 +13,7 @@ from analytics.reports import roll_up
 from data.config.queries import campaigns_frame, sites_frame
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ConfigStoreResource, WarehouseResource
+from tagging.system_tags import load_manual_target
 
 END_TO_END = dg.AssetKey("report_end_to_end")
 DEALS = dg.AssetKey("report_deals")
@@ -99,10 +100,11 @@ def analytics_marts(
     with config_store.get().session() as session:
         sites = sites_frame(session)
         campaigns = campaigns_frame(session)
+        manual_target = load_manual_target(session)  # a person's word on «Нецелевой» wins
     days = [dt.date.fromisoformat(key) for key in context.partition_keys]
     built: list[Marts] = []
     for day in days:
-        inputs = read_inputs(wh, day, sites if len(sites) else None, campaigns)
+        inputs = read_inputs(wh, day, sites if len(sites) else None, campaigns, manual_target)
         marts = build_marts(
             inputs,
             day=day,

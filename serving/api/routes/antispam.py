@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 
 from antispam import lists
-from serving.access import antispam_lists, catalog
-from serving.access.rights import EffectiveRights, mask_phone
-from serving.api.deps import CurrentUser, PathId, RightsDep, SessionDep, WarehouseDep
+from serving.access import antispam_lists
+from serving.access.rights import EffectiveRights, shown_contacts
+from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep, WarehouseDep
 from serving.api.guard import needs
 from serving.queries.engine import partitions
 from serving.queries.reports import read_table
@@ -25,39 +25,32 @@ from serving.schemas.antispam import (
 
 router = APIRouter(prefix="/antispam", tags=["antispam"])
 ANTISPAM = "interface:antispam"
-NUMBER_COLUMNS = ("number", "contact_phone_number", "caller")
 
 
 def _entry(entry, rights: EffectiveRights) -> ListEntryPublic:
     public = ListEntryPublic.model_validate(entry)
     if not rights.can("contact_data", "view"):
-        public = public.model_copy(update={"number": mask_phone(public.number)})
+        public = public.model_copy(update=shown_contacts({"number": public.number}, rights))
     return public
 
 
 def _masked(rows: list[dict[str, Any]], rights: EffectiveRights) -> list[dict[str, Any]]:
-    if rights.can("contact_data", "view"):
-        return rows
-    return [
-        {
-            k: mask_phone(str(v)) if k in NUMBER_COLUMNS and v is not None else v
-            for k, v in r.items()
-        }
-        for r in rows
-    ]
+    return [shown_contacts(row, rights) for row in rows]
 
 
 @router.get("/settings", response_model=AntispamSwitchesPublic, openapi_extra=needs(ANTISPAM))
-def read_switches(session: SessionDep):
-    return lists.get_switches(session, catalog.default_account_id(session))
+def read_switches(session: SessionDep, account_id: AccountId):
+    return lists.get_switches(session, account_id)
 
 
 @router.put("/settings", response_model=AntispamSwitchesPublic, openapi_extra=needs(ANTISPAM))
-def set_switches(body: AntispamSwitches, session: SessionDep, actor: CurrentUser):
+def set_switches(
+    body: AntispamSwitches, session: SessionDep, actor: CurrentUser, account_id: AccountId
+):
     """Tagging marks spam calls with «Спам» but lets them through; blocking stops them."""
     return lists.set_switches(
         session,
-        catalog.default_account_id(session),
+        account_id,
         actor.login,
         tag=body.tag_enabled,
         block=body.block_enabled,
@@ -65,9 +58,8 @@ def set_switches(body: AntispamSwitches, session: SessionDep, actor: CurrentUser
 
 
 @router.get("/lists/{kind}", response_model=list[ListEntryPublic], openapi_extra=needs(ANTISPAM))
-def list_entries(kind: ListKind, session: SessionDep, rights: RightsDep):
+def list_entries(kind: ListKind, session: SessionDep, rights: RightsDep, account_id: AccountId):
     """Who added each number, when, and their comment."""
-    account_id = catalog.default_account_id(session)
     entries = lists.list_entries(session, account_id, kind)
     return [_entry(e, rights) for e in sorted(entries, key=lambda e: e.id, reverse=True)]
 
@@ -84,9 +76,9 @@ def add_entry(
     session: SessionDep,
     rights: RightsDep,
     actor: CurrentUser,
+    account_id: AccountId,
 ):
     """Adds a number; a number already on the other list moves here (the audit keeps the move)."""
-    account_id = catalog.default_account_id(session)
     entry = lists.add_to_list(session, account_id, kind, body.number, actor.login, body.comment)
     return _entry(entry, rights)
 
@@ -101,8 +93,9 @@ def comment_entry(
     session: SessionDep,
     rights: RightsDep,
     actor: CurrentUser,
+    account_id: AccountId,
 ):
-    entry = antispam_lists.get_entry(session, catalog.default_account_id(session), kind, entry_id)
+    entry = antispam_lists.get_entry(session, account_id, kind, entry_id)
     antispam_lists.set_comment(session, entry, body.comment, actor.login)
     return _entry(entry, rights)
 
@@ -112,8 +105,9 @@ def comment_entry(
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=needs(ANTISPAM),
 )
-def remove_entry(kind: ListKind, entry_id: PathId, session: SessionDep, actor: CurrentUser):
-    account_id = catalog.default_account_id(session)
+def remove_entry(
+    kind: ListKind, entry_id: PathId, session: SessionDep, actor: CurrentUser, account_id: AccountId
+):
     entry = antispam_lists.get_entry(session, account_id, kind, entry_id)
     lists.remove_from_list(session, account_id, entry.number, actor.login)
 

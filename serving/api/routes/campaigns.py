@@ -7,7 +7,7 @@ from data.config import audit
 from data.config.models.core import Campaign
 from serving.access import catalog
 from serving.access.rights import UNDELETABLE_CAMPAIGN_TYPES, EffectiveRights
-from serving.api.deps import CurrentUser, PathId, RightsDep, SessionDep
+from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep
 from serving.api.guard import check, needs
 from serving.schemas.catalog import CampaignCreate, CampaignPublic, CampaignUpdate
 from serving.schemas.common import MAX_ID
@@ -24,9 +24,12 @@ def _public(campaign: Campaign, rights: EffectiveRights) -> CampaignPublic:
 
 @router.get("", response_model=list[CampaignPublic], openapi_extra=needs("authenticated"))
 def list_campaigns(
-    session: SessionDep, rights: RightsDep, site_id: int | None = Query(None, ge=1, le=MAX_ID)
+    session: SessionDep,
+    rights: RightsDep,
+    account_id: AccountId,
+    site_id: int | None = Query(None, ge=1, le=MAX_ID),
 ):
-    query = select(Campaign).order_by(Campaign.id)
+    query = select(Campaign).where(Campaign.account_id == account_id).order_by(Campaign.id)
     if site_id is not None:
         query = query.where(Campaign.site_id == site_id)
     return [
@@ -41,11 +44,15 @@ def list_campaigns(
     openapi_extra=needs("authenticated"),
 )
 def create_campaign(
-    body: CampaignCreate, session: SessionDep, rights: RightsDep, actor: CurrentUser
+    body: CampaignCreate,
+    session: SessionDep,
+    rights: RightsDep,
+    actor: CurrentUser,
+    account_id: AccountId,
 ):
     """Creates a manual campaign on a site; needs the create right on that site."""
+    site = catalog.require_own_site(session, body.site_id, account_id, "site_id")
     check(rights, "site", "create", body.site_id)
-    site = catalog.get_site(session, body.site_id)
     campaign = Campaign(account_id=site.account_id, type="manual", **body.model_dump())
     session.add(campaign)
     session.flush()
@@ -59,8 +66,10 @@ def create_campaign(
     response_model=CampaignPublic,
     openapi_extra=needs(("campaign", "view", "campaign_id")),
 )
-def read_campaign(campaign_id: PathId, session: SessionDep, rights: RightsDep):
-    return _public(catalog.get_campaign(session, campaign_id), rights)
+def read_campaign(
+    campaign_id: PathId, session: SessionDep, rights: RightsDep, account_id: AccountId
+):
+    return _public(catalog.get_campaign(session, campaign_id, account_id), rights)
 
 
 @router.patch(
@@ -74,8 +83,9 @@ def update_campaign(
     session: SessionDep,
     rights: RightsDep,
     actor: CurrentUser,
+    account_id: AccountId,
 ):
-    campaign = catalog.get_campaign(session, campaign_id)
+    campaign = catalog.get_campaign(session, campaign_id, account_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     before = {key: getattr(campaign, key) for key in changes}
     for key, value in changes.items():
@@ -90,8 +100,10 @@ def update_campaign(
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=needs(("campaign", "delete", "campaign_id")),
 )
-def delete_campaign(campaign_id: PathId, session: SessionDep, actor: CurrentUser):
-    campaign = catalog.get_campaign(session, campaign_id)
+def delete_campaign(
+    campaign_id: PathId, session: SessionDep, actor: CurrentUser, account_id: AccountId
+):
+    campaign = catalog.get_campaign(session, campaign_id, account_id)
     catalog.check_campaign_deletable(campaign)
     audit.record(
         session, actor.login, "delete", "campaign", campaign.id, {"name": campaign.name}, None

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import Field
 
 from serving.access import catalog
-from serving.access.rights import EffectiveRights, mask_email, mask_phone
+from serving.access.rights import EffectiveRights, shown_contacts
 from serving.api.csv_export import CSV_RESPONSE, csv_response
 from serving.api.deps import (
     ApiSettingsDep,
@@ -40,7 +40,7 @@ from serving.schemas.communications import (
     Transcript,
 )
 from speech.audio import find_recording
-from tagging import provenance
+from tagging import provenance, system_tags
 
 router = APIRouter(prefix="/communications", tags=["communications"])
 CommunicationId = Annotated[str, Path(pattern=queries.ID_REGEX, examples=["call:123"])]
@@ -70,7 +70,12 @@ def _filter(
         tags=tags,
         is_spam=is_spam,
         text=q,
-        by_hand=tag_events.hand_tagged(tags) if tags else {},
+        # people's changes win, for the spam tag as for any other
+        by_hand=tag_events.hand_tagged(
+            [*tags, *([queries.SPAM_TAG] if is_spam is not None else [])]
+        )
+        if tags or is_spam is not None
+        else {},
     )
 
 
@@ -102,10 +107,15 @@ async def list_filters(
     )
 
 
+def _decided(row: dict[str, Any], decided: dict[str, tuple[bool, str]]) -> dict[str, Any]:
+    """The row with a person's word on «Нецелевой» deciding ``is_target``, as in reports."""
+    found = decided.get(row["communication_id"])
+    return row if found is None else {**row, "is_target": found[0]}
+
+
 def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
     shown = {key: row.get(key) for key in CommunicationSummary.model_fields if key in row}
-    if not rights.can("contact_data", "view"):
-        shown["contact_phone_number"] = mask_phone(shown.get("contact_phone_number"))
+    shown = shown_contacts(shown, rights)
     shown["tags"] = tags
     return shown
 
@@ -113,7 +123,7 @@ def _summary(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> d
 SUMMARY_FIELDS = tuple(name for name in CommunicationSummary.model_fields if name != "tags")
 
 
-def _summary_json(row: dict[str, Any], masked: bool, tags: list[str]) -> dict[str, Any]:
+def _summary_json(row: dict[str, Any], rights: EffectiveRights, tags: list[str]) -> dict[str, Any]:
     """A list row in CommunicationSummary's shape, for serializing without the model."""
     shown = {name: row.get(name) for name in SUMMARY_FIELDS}
     zone = local_zone()
@@ -123,8 +133,7 @@ def _summary_json(row: dict[str, Any], masked: bool, tags: list[str]) -> dict[st
             shown[name] = value.replace(tzinfo=zone)
     if shown["duration"] is not None:
         shown["duration"] = float(shown["duration"])
-    if masked:
-        shown["contact_phone_number"] = mask_phone(shown["contact_phone_number"])
+    shown = shown_contacts(shown, rights)
     shown["tags"] = tags
     return shown
 
@@ -147,9 +156,11 @@ def list_communications(
     rows, next_cursor, assignments = queries.tagged_page(warehouse, rights, flt, limit, position)
     ids = [r["communication_id"] for r in rows]
     effective = provenance.effective_tags(assignments, tag_events.events_for(ids))
-    masked = not rights.can("contact_data", "view")
+    decided = system_tags.manual_target(tag_events.events_for(ids))
     items = [
-        _summary_json(r, masked, [t.tag for t in effective.get(r["communication_id"], ())])
+        _summary_json(
+            _decided(r, decided), rights, [t.tag for t in effective.get(r["communication_id"], ())]
+        )
         for r in rows
     ]
     return JsonBody({"items": items, "next_cursor": next_cursor.encode() if next_cursor else None})
@@ -211,13 +222,7 @@ def _contact(warehouse, row: dict[str, Any], rights: EffectiveRights) -> Contact
                 phone_number=lead.get("visitor_phone_number") or contact.phone_number,
                 email=lead.get("visitor_email"),
             )
-    if not rights.can("contact_data", "view"):
-        contact = Contact(
-            visitor_name=contact.visitor_name,
-            phone_number=mask_phone(contact.phone_number),
-            email=mask_email(contact.email),
-        )
-    return contact
+    return Contact(**shown_contacts(contact.model_dump(), rights))
 
 
 def _provenance(session, warehouse, communication_id: str) -> list[TagProvenance]:
@@ -239,7 +244,8 @@ def read_communication(
     if row is None:
         raise NotFound(f"communication {communication_id} does not exist")
     tags = _provenance(session, warehouse, communication_id)
-    detail = _summary(row, rights, [t.tag for t in tags])
+    decided = system_tags.manual_target(provenance.events_for(session, [communication_id]))
+    detail = _summary(_decided(row, decided), rights, [t.tag for t in tags])
     return CommunicationDetail(
         **detail,
         **{k: row.get(k) for k in ("channel", "utm_source", "utm_medium", "utm_campaign")},
@@ -287,8 +293,12 @@ def set_tag(
     warehouse: WarehouseDep,
     user: CurrentUser,
 ):
-    """Sets a tag by hand; the event records who and when, and shows as provenance."""
-    tag = catalog.require_known_tag(session, body.tag.strip())
+    """Sets a tag by hand; the event records who and when, and shows as provenance. The tag
+    must be one of the communication's account's tags (422 otherwise)."""
+    located = queries.locate(warehouse, communication_id)
+    if located is None or located[2] is None:
+        raise NotFound(f"communication {communication_id} does not exist")
+    tag = catalog.require_known_tag(session, body.tag.strip(), int(located[2]))
     current = _provenance(session, warehouse, communication_id)
     if not any(t.tag == tag.name and t.source == "manual" for t in current):
         provenance.set_manual_tag(

@@ -4,11 +4,13 @@ Rows carry their site and campaign, and each caller sees only the rows their rig
 report without those columns is shown only to callers who see every campaign."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from analytics.reports import COUNTS, KEYS, with_ratios
 from serving.api.deps import RightsDep, WarehouseDep
 from serving.api.guard import needs
 from serving.api.json_body import JsonBody
@@ -46,6 +48,60 @@ def list_reports(warehouse: WarehouseDep):
     named = [ReportInfo(name=n, table=t) for n, t in NAMED.items() if t in tables]
     rest = [ReportInfo(name=t, table=t) for t in tables if t not in NAMED.values()]
     return named + rest
+
+
+class ReportTotals(BaseModel):
+    report: str
+    date_from: dt.date | None
+    date_till: dt.date | None
+    group_by: str
+    rows: list[dict[str, Any]]
+
+
+ALL_ROWS = 10_000_000  # the period's visible rows, all of them: totals are not paged
+
+
+@router.get("/end-to-end/totals", response_model=ReportTotals, openapi_extra=needs("authenticated"))
+def end_to_end_totals(
+    warehouse: WarehouseDep,
+    rights: RightsDep,
+    date_from: dt.date | None = Query(None),
+    date_till: dt.date | None = Query(None),
+    site_id: int | None = Query(None, ge=1, le=2**53),
+    campaign_id: int | None = Query(None, ge=1, le=2**53),
+    group_by: Literal["total", "site_id", "campaign_id", "channel"] = Query("total"),
+):
+    """The end-to-end report summed over any period (not only daily rows), over the rows the
+    caller may see: counts are summed and the ratios recomputed from the sums, never
+    averaged; ``group_by`` keeps one row per site, campaign or channel."""
+    if date_from and date_till and date_from > date_till:
+        raise Invalid("date_from: must not be after date_till")
+    _, rows, _ = queries.read_report(
+        warehouse,
+        rights,
+        NAMED["end-to-end"],
+        date_from,
+        date_till,
+        {"site_id": site_id, "campaign_id": campaign_id},
+        ALL_ROWS,
+        0,
+    )
+    frame = pd.DataFrame(rows).reindex(columns=[*KEYS, *COUNTS]).fillna(dict.fromkeys(COUNTS, 0))
+    by = [] if group_by == "total" else [group_by]
+    if by:
+        summed = frame.groupby(by, dropna=False, sort=True)[COUNTS].sum().reset_index()
+    else:
+        summed = frame[COUNTS].sum().to_frame().T
+    totals = with_ratios(summed).astype(object).where(lambda f: f.notna(), None)
+    return JsonBody(
+        {
+            "report": "end-to-end",
+            "date_from": date_from.isoformat() if date_from else None,
+            "date_till": date_till.isoformat() if date_till else None,
+            "group_by": group_by,
+            "rows": totals.to_dict("records"),
+        }
+    )
 
 
 @router.get("/{report}", response_model=ReportPage, openapi_extra=needs("authenticated"))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from data.config import audit
 from data.config.models.core import Site
 from serving.access import catalog
-from serving.api.deps import CurrentUser, PathId, RightsDep, SessionDep
+from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep
 from serving.api.guard import needs
 from serving.schemas.catalog import SiteCreate, SitePublic, SiteUpdate
 
@@ -14,8 +14,9 @@ router = APIRouter(prefix="/sites", tags=["sites"])
 
 
 @router.get("", response_model=list[SitePublic], openapi_extra=needs("authenticated"))
-def list_sites(session: SessionDep, rights: RightsDep):
-    sites = session.scalars(select(Site).order_by(Site.id)).all()
+def list_sites(session: SessionDep, rights: RightsDep, account_id: AccountId):
+    query = select(Site).where(Site.account_id == account_id).order_by(Site.id)
+    sites = session.scalars(query).all()
     return [site for site in sites if rights.can("site", "view", site.id)]
 
 
@@ -25,10 +26,9 @@ def list_sites(session: SessionDep, rights: RightsDep):
     status_code=status.HTTP_201_CREATED,
     openapi_extra=needs(("new_sites", "create")),
 )
-def create_site(body: SiteCreate, session: SessionDep, actor: CurrentUser):
-    values = body.model_dump(exclude_none=True)
-    values.setdefault("account_id", catalog.default_account_id(session))
-    site = Site(**values)
+def create_site(body: SiteCreate, session: SessionDep, actor: CurrentUser, account_id: AccountId):
+    catalog.get_account(session, account_id)
+    site = Site(account_id=account_id, **body.model_dump(exclude_none=True))
     session.add(site)
     session.flush()
     audit.record(
@@ -41,16 +41,22 @@ def create_site(body: SiteCreate, session: SessionDep, actor: CurrentUser):
 @router.get(
     "/{site_id}", response_model=SitePublic, openapi_extra=needs(("site", "view", "site_id"))
 )
-def read_site(site_id: PathId, session: SessionDep):
-    return catalog.get_site(session, site_id)
+def read_site(site_id: PathId, session: SessionDep, account_id: AccountId):
+    return catalog.get_site(session, site_id, account_id)
 
 
 @router.patch(
     "/{site_id}", response_model=SitePublic, openapi_extra=needs(("site", "edit", "site_id"))
 )
-def update_site(site_id: PathId, body: SiteUpdate, session: SessionDep, actor: CurrentUser):
+def update_site(
+    site_id: PathId,
+    body: SiteUpdate,
+    session: SessionDep,
+    actor: CurrentUser,
+    account_id: AccountId,
+):
     """Changes the site's settings; fields left out keep their values."""
-    site = catalog.get_site(session, site_id)
+    site = catalog.get_site(session, site_id, account_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     before = {key: getattr(site, key) for key in changes}
     for key, value in changes.items():
@@ -65,8 +71,8 @@ def update_site(site_id: PathId, body: SiteUpdate, session: SessionDep, actor: C
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=needs(("site", "delete", "site_id")),
 )
-def delete_site(site_id: PathId, session: SessionDep, actor: CurrentUser):
-    site = catalog.get_site(session, site_id)
+def delete_site(site_id: PathId, session: SessionDep, actor: CurrentUser, account_id: AccountId):
+    site = catalog.get_site(session, site_id, account_id)
     catalog.check_site_deletable(session, site)
     audit.record(
         session, actor.login, "delete", "site", site.id, {"domain_name": site.domain_name}, None

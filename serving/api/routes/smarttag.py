@@ -5,8 +5,7 @@ from fastapi import APIRouter, status
 
 from models import presets, registry, requests
 from models.errors import RegistryError, TrainingAlreadyRunning
-from serving.access import catalog
-from serving.api.deps import CurrentUser, PathId, SessionDep
+from serving.api.deps import AccountId, CurrentUser, PathId, SessionDep
 from serving.api.guard import needs
 from serving.errors import Conflict, Invalid, NotFound
 from serving.schemas.smarttag import (
@@ -24,26 +23,24 @@ SMARTTAG = "interface:smarttag"
 
 
 @router.get("", response_model=SmartTagState, openapi_extra=needs(SMARTTAG))
-def read_state(session: SessionDep):
+def read_state(session: SessionDep, account_id: AccountId):
     """Whether SmartTag tags the account's calls, and with which model."""
-    return registry.account_state(session, catalog.default_account_id(session))
+    return registry.account_state(session, account_id)
 
 
 @router.put("/switch", response_model=SmartTagState, openapi_extra=needs((SMARTTAG, "edit")))
-def switch(body: SmartTagSwitch, session: SessionDep, actor: CurrentUser):
+def switch(body: SmartTagSwitch, session: SessionDep, actor: CurrentUser, account_id: AccountId):
     """Turns tagging on or off; turning it on needs a trained model or an applied preset."""
     try:
-        return registry.set_enabled(
-            session, catalog.default_account_id(session), body.enabled, actor.login
-        )
+        return registry.set_enabled(session, account_id, body.enabled, actor.login)
     except RegistryError as error:
         raise Conflict(str(error)) from None
 
 
 @router.get("/models", response_model=list[SmartTagVersionPublic], openapi_extra=needs(SMARTTAG))
-def list_models(session: SessionDep):
+def list_models(session: SessionDep, account_id: AccountId):
     """Every model version with its held-out metrics beside the baseline's."""
-    return registry.list_versions(session, catalog.default_account_id(session))
+    return registry.list_versions(session, account_id)
 
 
 @router.post(
@@ -51,9 +48,8 @@ def list_models(session: SessionDep):
     response_model=SmartTagState,
     openapi_extra=needs((SMARTTAG, "edit")),
 )
-def activate(version: PathId, session: SessionDep, actor: CurrentUser):
+def activate(version: PathId, session: SessionDep, actor: CurrentUser, account_id: AccountId):
     """Rolls back (or forward) to a promoted version."""
-    account_id = catalog.default_account_id(session)
     try:
         registry.get_version(session, account_id, version)
     except RegistryError as error:
@@ -72,10 +68,10 @@ def list_presets():
 @router.post(
     "/presets/{name}/apply", response_model=SmartTagState, openapi_extra=needs((SMARTTAG, "edit"))
 )
-def apply_preset(name: PresetName, session: SessionDep, actor: CurrentUser):
+def apply_preset(name: PresetName, session: SessionDep, actor: CurrentUser, account_id: AccountId):
     """Gives the account the preset model and turns tagging on, without training."""
     try:
-        return presets.apply_preset(session, catalog.default_account_id(session), name, actor.login)
+        return presets.apply_preset(session, account_id, name, actor.login)
     except RegistryError as error:
         raise Conflict(str(error)) from None
 
@@ -85,8 +81,8 @@ def apply_preset(name: PresetName, session: SessionDep, actor: CurrentUser):
     response_model=list[TrainingRequestPublic],
     openapi_extra=needs(SMARTTAG),
 )
-def list_requests(session: SessionDep):
-    return requests.account_requests(session, catalog.default_account_id(session))
+def list_requests(session: SessionDep, account_id: AccountId):
+    return requests.account_requests(session, account_id)
 
 
 @router.post(
@@ -95,12 +91,14 @@ def list_requests(session: SessionDep):
     status_code=status.HTTP_201_CREATED,
     openapi_extra=needs(SMARTTAG),
 )
-def request_training(body: TrainingRequestCreate, session: SessionDep, actor: CurrentUser):
+def request_training(
+    body: TrainingRequestCreate, session: SessionDep, actor: CurrentUser, account_id: AccountId
+):
     """Queues training; a second request while one is pending or running is refused (409)."""
     try:
         row = requests.request_training(
             session,
-            catalog.default_account_id(session),
+            account_id,
             body.tags,
             body.email,
             actor.login,
@@ -118,12 +116,12 @@ def request_training(body: TrainingRequestCreate, session: SessionDep, actor: Cu
     response_model=TrainingRequestPublic,
     openapi_extra=needs(SMARTTAG),
 )
-def read_request(request_id: PathId, session: SessionDep):
+def read_request(request_id: PathId, session: SessionDep, account_id: AccountId):
     """Status and progress of one training request."""
     try:
         row = requests.get_request(session, request_id)
     except RegistryError as error:
         raise NotFound(str(error)) from None
-    if row.account_id != catalog.default_account_id(session):
+    if row.account_id != account_id:
         raise NotFound(f"no SmartTag training request {request_id}")
     return requests.request_as_dict(row)

@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from data.config import rules as versioned
-from serving.api.deps import ApiSettingsDep, CurrentUser, RightsDep, SessionDep, WarehouseDep
+from serving.api.deps import (
+    AccountId,
+    ApiSettingsDep,
+    CurrentUser,
+    RightsDep,
+    SessionDep,
+    WarehouseDep,
+)
 from serving.api.guard import needs
 from serving.errors import Invalid, NotFound
 from serving.queries import transcription
@@ -21,6 +28,7 @@ from serving.schemas.rules import (
     TranscriptionRuleBody,
     TranscriptionRulePublic,
     TranscriptionRuleSwitch,
+    public_versions,
 )
 from speech import config as speech_config
 from speech.rules import (
@@ -48,8 +56,21 @@ def _public(rule_key: str, versions) -> TranscriptionRulePublic:
     return TranscriptionRulePublic(id=rule_key, history=history, **fields)
 
 
-def _history(session, rule_id: str):
-    versions = versioned.rule_history(session, speech_config.RULE_KIND, rule_id)
+def _key(account_id: int, rule_id: str) -> str:
+    key = versioned.account_key(account_id, rule_id)
+    if len(key) > 100:
+        raise Invalid(f"rule_id: {rule_id[:20]!r}… is too long (at most 90 characters)")
+    return key
+
+
+def _versions(session, account_id: int, rule_id: str):
+    """The account's rule's versions; another account's rule does not exist for it."""
+    versions = versioned.rule_history(session, speech_config.RULE_KIND, _key(account_id, rule_id))
+    return [v for v in versions if v.account_id == account_id]
+
+
+def _history(session, account_id: int, rule_id: str):
+    versions = _versions(session, account_id, rule_id)
     if not versions or versions[-1].valid_to is not None:
         raise NotFound(f"transcription rule {rule_id} does not exist")
     return versions
@@ -65,11 +86,14 @@ def _checked_payload(rule_id: str, body: TranscriptionRuleBody) -> dict:
 
 
 @router.get("", response_model=list[TranscriptionRulePublic], openapi_extra=needs(TRANSCRIPTION))
-def list_rules(session: SessionDep):
-    """The rules in effect, in the open format (filters and the on/off history)."""
-    current = versioned.current_rules(session, speech_config.RULE_KIND)
+def list_rules(session: SessionDep, account_id: AccountId):
+    """The account's rules in effect, in the open format (filters and the on/off history)."""
+    current = versioned.current_rules(session, speech_config.RULE_KIND, account_id)
     return [
-        _public(v.rule_key, versioned.rule_history(session, speech_config.RULE_KIND, v.rule_key))
+        _public(
+            versioned.plain_id(v),
+            versioned.rule_history(session, speech_config.RULE_KIND, v.rule_key),
+        )
         for v in current
     ]
 
@@ -77,49 +101,62 @@ def list_rules(session: SessionDep):
 @router.get(
     "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
 )
-def read_rule(rule_id: RuleId, session: SessionDep):
-    return _public(rule_id, _history(session, rule_id))
+def read_rule(rule_id: RuleId, session: SessionDep, account_id: AccountId):
+    return _public(rule_id, _history(session, account_id, rule_id))
 
 
 @router.put(
     "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
 )
-def put_rule(rule_id: RuleId, body: TranscriptionRuleBody, session: SessionDep, actor: CurrentUser):
-    """Creates or changes the rule from now on; calls before keep the earlier version."""
+def put_rule(
+    rule_id: RuleId,
+    body: TranscriptionRuleBody,
+    session: SessionDep,
+    actor: CurrentUser,
+    account_id: AccountId,
+):
+    """Creates or changes the rule from now on; calls before keep the earlier version. The
+    rule selects the account's own calls only."""
+    payload = _checked_payload(rule_id, body)
+    key = _key(account_id, rule_id)
     versioned.put_rule(
-        session, speech_config.RULE_KIND, rule_id, _checked_payload(rule_id, body), actor.login
+        session, speech_config.RULE_KIND, key, payload, actor.login, account_id=account_id
     )
-    return _public(rule_id, _history(session, rule_id))
+    return _public(rule_id, _history(session, account_id, rule_id))
 
 
 @router.patch(
     "/{rule_id}", response_model=TranscriptionRulePublic, openapi_extra=needs(TRANSCRIPTION)
 )
 def switch_rule(
-    rule_id: RuleId, body: TranscriptionRuleSwitch, session: SessionDep, actor: CurrentUser
+    rule_id: RuleId,
+    body: TranscriptionRuleSwitch,
+    session: SessionDep,
+    actor: CurrentUser,
+    account_id: AccountId,
 ):
     """Switches the rule on or off from now on."""
-    _history(session, rule_id)
-    speech_config.set_rule_enabled(session, rule_id, body.enabled, actor.login)
-    return _public(rule_id, _history(session, rule_id))
+    _history(session, account_id, rule_id)
+    speech_config.set_rule_enabled(session, _key(account_id, rule_id), body.enabled, actor.login)
+    return _public(rule_id, _history(session, account_id, rule_id))
 
 
 @router.delete(
     "/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=needs(TRANSCRIPTION)
 )
-def delete_rule(rule_id: RuleId, session: SessionDep, actor: CurrentUser):
-    _history(session, rule_id)
-    versioned.delete_rule(session, speech_config.RULE_KIND, rule_id, actor.login)
+def delete_rule(rule_id: RuleId, session: SessionDep, actor: CurrentUser, account_id: AccountId):
+    _history(session, account_id, rule_id)
+    versioned.delete_rule(session, speech_config.RULE_KIND, _key(account_id, rule_id), actor.login)
 
 
 @router.get(
     "/{rule_id}/history", response_model=list[RuleVersionPublic], openapi_extra=needs(TRANSCRIPTION)
 )
-def rule_history(rule_id: RuleId, session: SessionDep):
-    versions = versioned.rule_history(session, speech_config.RULE_KIND, rule_id)
+def rule_history(rule_id: RuleId, session: SessionDep, account_id: AccountId):
+    versions = _versions(session, account_id, rule_id)
     if not versions:
         raise NotFound(f"transcription rule {rule_id} does not exist")
-    return versions
+    return public_versions(versions)
 
 
 @router.post(
@@ -133,6 +170,7 @@ def cost_preview(
     warehouse: WarehouseDep,
     rights: RightsDep,
     settings: ApiSettingsDep,
+    account_id: AccountId,
 ):
     """How many calls of a period the rules would select and what transcribing them would
     cost: the saved rules as they are now (or the rules in the request) applied to that
@@ -146,7 +184,9 @@ def cost_preview(
         rules = [
             _always(rule.id, rule.latest.enabled, rule.latest.filters)
             for rule in speech_config.load_rules(session)
-            if rule.latest is not None and rule.latest.valid_to is None
+            if rule.latest is not None
+            and rule.latest.valid_to is None
+            and rule.latest.filters.account_id in (account_id, None)
         ]
     else:
         rules = [

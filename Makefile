@@ -22,7 +22,7 @@ test: install  ## the whole test suite
 	$(PY) -m pytest -q
 
 ui: install dagster-home  ## the Dagster UI over the demo state
-	$(VENV)/bin/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dagster dev -m pipelines.demo.definitions -h 127.0.0.1 -p 3000
 
 serve: install  ## the API over the demo state
 	$(VENV)/bin/uvicorn serving.main:create_app --factory --host 127.0.0.1 --port 8000

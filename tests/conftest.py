@@ -18,7 +18,6 @@ def callscope_home(tmp_path, monkeypatch):
     for name in (
         "CALLSCOPE_CONFIG_URL",
         "CALLSCOPE_WAREHOUSE_DIR",
-        "CALLSCOPE_RECOGNIZER",
         "CALLSCOPE_DASK_SCHEDULER",
     ):
         monkeypatch.delenv(name, raising=False)

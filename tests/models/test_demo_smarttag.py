@@ -14,7 +14,10 @@ from data.settings import get_settings
 from data.warehouse import Warehouse
 from models import registry
 from pipelines.defs.smarttag import defs as smarttag_defs
-from pipelines.demo import DemoSummary, _admin_token, smarttag_demo
+from pipelines.demo.api_driver import smarttag_demo
+from pipelines.demo.resources import GroundTruthLabelsResource
+from pipelines.demo.seed import admin_token
+from pipelines.demo.summary import DemoSummary
 from pipelines.resources import ConfigStoreResource, WarehouseResource
 from tests.models.synthetic import calls
 from tests.models.workflow_fixtures import write_calls
@@ -30,6 +33,7 @@ TRAINING = {
     "wide_features": 2**12,
 }
 PRESET = {"name": "auto", "calls": 160}
+# the demo's resource, not run config, makes SmartTag learn the generator's reference tags
 
 
 def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
@@ -56,11 +60,15 @@ def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
             ]
         )
         session.flush()
-        token = _admin_token(session, settings.home)
+        token = admin_token(session, settings.home)
     defs = dg.Definitions.merge(
         smarttag_defs,
         dg.Definitions(
-            resources={"warehouse": WarehouseResource(), "config_store": ConfigStoreResource()}
+            resources={
+                "warehouse": WarehouseResource(),
+                "config_store": ConfigStoreResource(),
+                "training_labels": GroundTruthLabelsResource(),
+            }
         ),
     )
     summary = DemoSummary(DemoSpec())

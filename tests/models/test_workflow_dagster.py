@@ -15,7 +15,7 @@ from models.datasets import Example
 from pipelines.defs.smarttag import defs as smarttag_defs
 from pipelines.defs.smarttag.inference import smarttag_assignments
 from pipelines.defs.smarttag.training import smarttag_training_requests
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, TrainingLabelsResource, WarehouseResource
 from tests.models.synthetic import TINY, calls
 from tests.models.workflow_fixtures import body, start_smtp, tag_by_hand, write_calls
 
@@ -56,6 +56,7 @@ def env(tmp_path, smtp):
     resources = {
         "warehouse": WarehouseResource(root=str(tmp_path / "warehouse")),
         "config_store": ConfigStoreResource(url=url),
+        "training_labels": TrainingLabelsResource(),
     }
     yield store, warehouse, resources, smtp
     store.dispose()

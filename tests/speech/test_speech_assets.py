@@ -16,6 +16,7 @@ from pipelines.defs.speech import defs
 from pipelines.defs.speech.assets import transcripts
 from pipelines.defs.speech.jobs import transcription_backfill
 from pipelines.defs.speech.sensors import transcription_backfill_requests
+from pipelines.demo.resources import GroundTruthRecognizerResource
 from pipelines.resources import ConfigStoreResource, WarehouseResource
 from speech.config import import_rule, request_backfill, set_layout
 
@@ -42,7 +43,6 @@ CALLS = [  # id, time, virtual number, record id
 
 @pytest.fixture
 def home(callscope_home, recordings, monkeypatch):
-    monkeypatch.setenv("CALLSCOPE_RECOGNIZER", "ground-truth")
     monkeypatch.setenv("CALLSCOPE_SPEECH_WORKERS", "1")
     get_settings.cache_clear()
     settings = get_settings()
@@ -85,7 +85,9 @@ def home(callscope_home, recordings, monkeypatch):
 
 def resources(settings):
     return {"warehouse": WarehouseResource(root=str(settings.warehouse_dir)),
-            "config_store": ConfigStoreResource(url=settings.database_url)}  # fmt: skip
+            "config_store": ConfigStoreResource(url=settings.database_url),
+            "recognizer": GroundTruthRecognizerResource(
+                ground_truth_dir=str(settings.ground_truth_dir))}  # fmt: skip
 
 
 def materialize(settings):

@@ -7,9 +7,8 @@ import dagster as dg
 
 from data.settings import get_settings
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, RecognizerResource, WarehouseResource
 from speech.daily import TABLE, DayTranscripts, SpeechRun, transcribe_day
-from speech.recognizer import recognizer_from_settings
 
 ERRORS_CHECK = "transcription_errors"
 DECIDED_CHECK = "every_call_decided"
@@ -23,10 +22,10 @@ class TranscriptsConfig(dg.Config):
     workers: int | None = None  # default: CALLSCOPE_SPEECH_WORKERS
 
 
-def speech_run(config: TranscriptsConfig) -> SpeechRun:
+def speech_run(config: TranscriptsConfig, recognizer: RecognizerResource) -> SpeechRun:
     settings = get_settings()
     return SpeechRun(
-        recognizer=recognizer_from_settings(settings),
+        recognizer=recognizer.get(),
         recordings_dir=settings.recordings_dir,
         workers=config.workers or settings.speech_workers,
         scheduler=settings.dask_scheduler,
@@ -127,8 +126,9 @@ def transcripts(
     config: TranscriptsConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    recognizer: RecognizerResource,
 ) -> dg.MaterializeResult:
-    wh, store, run = warehouse.get(), config_store.get(), speech_run(config)
+    wh, store, run = warehouse.get(), config_store.get(), speech_run(config, recognizer)
     results, calls_in = [], 0
     for key in context.partition_keys:
         day = dt.date.fromisoformat(key)

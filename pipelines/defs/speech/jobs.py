@@ -7,7 +7,7 @@ import dagster as dg
 
 from data.config.models.core import BackfillRequest
 from pipelines.defs.speech.assets import TranscriptsConfig, day_metadata, speech_run
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, RecognizerResource, WarehouseResource
 from speech.config import record_backfill_run
 from speech.daily import TABLE, transcribe_day
 
@@ -42,12 +42,14 @@ def backfill_transcripts(
     config: TranscriptionBackfillConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    recognizer: RecognizerResource,
 ) -> None:
     wh, store = warehouse.get(), config_store.get()
     run = speech_run(
         TranscriptsConfig(
             max_recording_minutes=config.max_recording_minutes, workers=config.workers
-        )
+        ),
+        recognizer,
     )
     available = set(wh.partitions("communications"))
     done, totals = [], {}

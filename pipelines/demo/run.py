@@ -23,7 +23,7 @@ from pipelines.demo.progress import Progress
 from pipelines.demo.replay import QUIET
 from pipelines.demo.resources import GroundTruthRecognizerResource
 from pipelines.demo.seed import prepare_demo
-from pipelines.demo.summary import DemoSummary, collect, tally
+from pipelines.demo.summary import DemoSummary, collect, tally, warehouse_rows
 
 
 def _instance(home: Path) -> dg.DagsterInstance:
@@ -67,9 +67,13 @@ def run_demo(
     plan = make_plan(defs)
     everything = [*defs.assets, *(defs.asset_checks or [])]
 
+    warehouse = Warehouse(prepared.home / "warehouse")
+
     def materialize(keys, label, **kwargs) -> int:
+        """Runs the assets; returns how many warehouse rows the run added."""
         if not keys:
             return 0
+        before = warehouse_rows(warehouse)
         result = dg.materialize(
             everything,
             selection=keys,
@@ -79,7 +83,8 @@ def run_demo(
             run_config=QUIET,
             **kwargs,
         )
-        return collect(result, summary, label)
+        collect(result, summary, label)
+        return warehouse_rows(warehouse) - before
 
     if plan.on_request:
         summary.notes.append(
@@ -92,7 +97,7 @@ def run_demo(
     if history_end >= history_start:
         with progress.step(f"call history {history_start} .. {history_end} (one ranged run)") as c:
             c["assets"] = len(plan.history)
-            c["rows"] = materialize(
+            c["rows written"] = materialize(
                 plan.history,
                 "history",
                 tags={
@@ -102,15 +107,15 @@ def run_demo(
             )
     with progress.step("models") as c:
         c["assets"] = len(plan.before)
-        c["rows"] = materialize(plan.before, "models")
+        c["rows written"] = materialize(plan.before, "models")
     # SmartTag trains on everything up to the day before the last, so the last day is tagged
     smarttag_day = spec.dates[-2] if len(spec.dates) > 1 else None
     with progress.step(f"{len(spec.dates)} demo days, {len(plan.daily)} assets each") as c:
-        c["rows"] = 0
+        c["rows written"] = 0
         days = progress.bar(spec.dates, "demo days", "day")
         for day in days:
-            c["rows"] += materialize(plan.daily, day.isoformat(), partition_key=day.isoformat())
-            days.set_postfix(rows=c["rows"])
+            c["rows written"] += materialize(plan.daily, day.isoformat(), partition_key=day.isoformat())
+            days.set_postfix(rows=c["rows written"])
             if day == smarttag_day:
                 days.clear()
                 _step(
@@ -123,8 +128,8 @@ def run_demo(
         days.close()
     with progress.step("marts") as c:
         c["assets"] = len(plan.after)
-        c["rows"] = materialize(plan.after, "marts")
-    tally(summary, Warehouse(prepared.home / "warehouse"))
+        c["rows written"] = materialize(plan.after, "marts")
+    tally(summary, warehouse)
     summary.seconds = progress.total()
     return summary
 

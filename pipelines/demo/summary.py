@@ -61,8 +61,8 @@ class DemoSummary:
         return "\n".join(lines)
 
 
-def collect(result: dg.ExecuteInProcessResult, summary: DemoSummary, label: str) -> int:
-    """Adds a run's checks and failed steps to the summary; returns the rows it materialized."""
+def collect(result: dg.ExecuteInProcessResult, summary: DemoSummary, label: str) -> None:
+    """Adds a run's checks and failed steps to the summary."""
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             summary.checks_passed += 1
@@ -75,15 +75,11 @@ def collect(result: dg.ExecuteInProcessResult, summary: DemoSummary, label: str)
             summary.failed_steps.append(
                 f"{event.step_key} ({label}): {event.event_specific_data.error.message.strip()[:300]}"
             )
-    return materialized_rows(result)
 
 
-def materialized_rows(result: dg.ExecuteInProcessResult) -> int:
-    rows = 0
-    for event in result.get_asset_materialization_events():
-        value = event.materialization.metadata.get("dagster/row_count")
-        rows += int(value.value) if value is not None else 0
-    return rows
+def warehouse_rows(warehouse: Warehouse) -> int:
+    """Rows in every warehouse table, quarantine included (read from file metadata)."""
+    return sum(warehouse.count(table) for table in warehouse.tables())
 
 
 def tally(summary: DemoSummary, warehouse: Warehouse) -> None:

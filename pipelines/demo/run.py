@@ -114,7 +114,9 @@ def run_demo(
         c["rows written"] = 0
         days = progress.bar(spec.dates, "demo days", "day")
         for day in days:
-            c["rows written"] += materialize(plan.daily, day.isoformat(), partition_key=day.isoformat())
+            c["rows written"] += materialize(
+                plan.daily, day.isoformat(), partition_key=day.isoformat()
+            )
             days.set_postfix(rows=c["rows written"])
             if day == smarttag_day:
                 days.clear()

@@ -33,9 +33,10 @@ bench: install  ## every benchmark at full size; figures go in docs/benchmarks.m
 bench-quick: install  ## every benchmark at smoke size
 	$(PY) -m benchmarks --quick
 
-lint: install
+lint: install  ## ruff, and the import contract in .importlinter (the layers)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

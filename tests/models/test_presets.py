@@ -6,10 +6,10 @@ from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from models import registry, requests
 from models.errors import RegistryError
+from models.inference import smarttag_day
 from models.presets import apply_preset, build_preset, list_presets, preset_corpus, preset_dir
 from models.tagger import SmartTagger
 from models.workflow import TrainingOptions, run_request
-from tagging.smarttag import smarttag_day
 from tests.models.synthetic import TINY
 from tests.models.workflow_fixtures import start_smtp, tag_by_hand, write_calls
 

@@ -7,6 +7,7 @@ leaves the field empty and the resource falls back to the default in ``data.sett
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -40,14 +41,31 @@ class ConfigStoreResource(dg.ConfigurableResource):
 
 
 class RecognizerResource(dg.ConfigurableResource):
-    """The product's recognizer: Vosk, with the model at ``CALLSCOPE_VOSK_MODEL_PATH``."""
+    """The product's recognizer, Vosk with the model at ``CALLSCOPE_VOSK_MODEL_PATH``, and how
+    transcription runs: where recordings are, the process-pool size, the Dask scheduler."""
 
     model_path: str | None = None
+    recordings_dir: str | None = None
+    workers: int | None = None
+    dask_scheduler: str | None = None
 
     def get(self):
         from speech.recognizer import VoskRecognizer
 
         return VoskRecognizer(self.model_path or get_settings().vosk_model_path)
+
+    def run(self, max_seconds: float, workers: int | None = None):
+        """A transcription run with this recognizer; ``workers`` overrides the pool size."""
+        from speech.daily import SpeechRun
+
+        settings = get_settings()
+        return SpeechRun(
+            recognizer=self.get(),
+            recordings_dir=Path(self.recordings_dir or settings.recordings_dir),
+            workers=workers or self.workers or settings.speech_workers,
+            scheduler=self.dask_scheduler or settings.dask_scheduler,
+            max_seconds=max_seconds,
+        )
 
 
 _GROUND_TRUTH_ROWS = "recognizer = 'ground-truth'"
@@ -82,6 +100,14 @@ def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(root=_env("CALLSCOPE_WAREHOUSE_DIR")),
         "config_store": ConfigStoreResource(url=_env("CALLSCOPE_CONFIG_URL")),
-        "recognizer": RecognizerResource(model_path=_env("CALLSCOPE_VOSK_MODEL_PATH")),
+        "recognizer": RecognizerResource(
+            model_path=_env("CALLSCOPE_VOSK_MODEL_PATH"),
+            workers=(
+                dg.EnvVar.int("CALLSCOPE_SPEECH_WORKERS")
+                if os.environ.get("CALLSCOPE_SPEECH_WORKERS")
+                else None
+            ),
+            dask_scheduler=_env("CALLSCOPE_DASK_SCHEDULER"),
+        ),
         "training_labels": TrainingLabelsResource(),
     }

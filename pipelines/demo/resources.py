@@ -41,10 +41,13 @@ class GroundTruthLabelsResource(TrainingLabelsResource):
 
 def demo_resources(home: Path, config_url: str, vosk_model_path: Path | None) -> dict:
     home = Path(home)
+    recordings = str(home / "recordings")
     recognizer = (
-        RecognizerResource(model_path=str(vosk_model_path))
+        RecognizerResource(model_path=str(vosk_model_path), recordings_dir=recordings)
         if vosk_model_path
-        else GroundTruthRecognizerResource(ground_truth_dir=str(home / "ground_truth"))
+        else GroundTruthRecognizerResource(
+            ground_truth_dir=str(home / "ground_truth"), recordings_dir=recordings
+        )
     )
     return {
         "warehouse": WarehouseResource(root=str(home / "warehouse")),

@@ -5,7 +5,6 @@ import datetime as dt
 
 import dagster as dg
 
-from data.settings import get_settings
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ConfigStoreResource, RecognizerResource, WarehouseResource
 from speech.daily import TABLE, DayTranscripts, SpeechRun, transcribe_day
@@ -23,14 +22,7 @@ class TranscriptsConfig(dg.Config):
 
 
 def speech_run(config: TranscriptsConfig, recognizer: RecognizerResource) -> SpeechRun:
-    settings = get_settings()
-    return SpeechRun(
-        recognizer=recognizer.get(),
-        recordings_dir=settings.recordings_dir,
-        workers=config.workers or settings.speech_workers,
-        scheduler=settings.dask_scheduler,
-        max_seconds=config.max_recording_minutes * 60.0,
-    )
+    return recognizer.run(config.max_recording_minutes * 60.0, config.workers)
 
 
 def _table(rows: dict[str, int], left: str) -> str:

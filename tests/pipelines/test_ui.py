@@ -88,7 +88,7 @@ def rendered_text(url: str, profile: Path) -> str:
             "--no-first-run",
             f"--user-data-dir={profile}",
             "--virtual-time-budget=30000",
-            "--window-size=3840,2400",
+            "--window-size=5120,3200",
             "--dump-dom",
             url,
         ],

@@ -15,7 +15,7 @@ dagster-home:
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
 
-demo: install dagster-home  ## generate the demo account and materialize every asset for the demo period
+demo: install dagster-home  ## generate the demo account in its own marked home and materialize every asset
 	$(VENV)/bin/callscope demo run
 
 test: install  ## the whole test suite

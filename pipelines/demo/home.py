@@ -45,7 +45,7 @@ def claim_home(home: Path, fresh: bool) -> Path:
     home = Path(home).resolve()
     if home.exists() and not home.is_dir():
         raise NotADemo(str(home), "is a file, not a demo home; the demo left it untouched")
-    if home.is_dir() and any(home.iterdir()) and not is_demo_home(home):
+    if home.is_dir() and not _holds_nothing(home) and not is_demo_home(home):
         raise NotADemo(
             str(home),
             f"is not a demo home (no {HOME_MARKER} marker file) and is not empty, so the demo "
@@ -56,6 +56,15 @@ def claim_home(home: Path, fresh: bool) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).write_text("callscope demo home: `callscope demo run` may wipe it.\n")
     return home
+
+
+def _holds_nothing(home: Path) -> bool:
+    """Empty, or holding only the Dagster instance settings ``make dagster-home`` writes."""
+    entries = list(home.iterdir())
+    if not entries:
+        return True
+    dagster = home / "dagster"
+    return entries == [dagster] and [p.name for p in dagster.iterdir()] in ([], ["dagster.yaml"])
 
 
 def claim_database(url: str, home: Path, fresh: bool) -> None:

@@ -31,6 +31,14 @@ def test_a_new_directory_becomes_a_marked_demo_home_and_a_marked_one_is_wiped(tm
     assert not (home / "warehouse").exists()
 
 
+def test_a_home_with_only_the_dagster_instance_settings_counts_as_new(tmp_path):
+    home = tmp_path / "fresh"
+    (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+    assert (claim_home(home, fresh=False) / HOME_MARKER).is_file()
+
+
 def test_a_home_with_data_and_no_marker_is_refused_and_untouched(tmp_path):
     home = tmp_path / "production"
     (home / "warehouse").mkdir(parents=True)

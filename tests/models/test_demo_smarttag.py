@@ -6,6 +6,7 @@ import email
 import json
 
 import dagster as dg
+import pytest
 
 from data.config.models.core import Account
 from data.config.store import ConfigStore
@@ -36,6 +37,7 @@ PRESET = {"name": "auto", "calls": 160}
 # the demo's resource, not run config, makes SmartTag learn the generator's reference tags
 
 
+@pytest.mark.slow
 def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
     settings = get_settings()
     store = ConfigStore(settings.database_url)

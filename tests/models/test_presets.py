@@ -30,6 +30,7 @@ def test_preset_corpus_is_reproducible():
     assert [e.tags for e in first] == [e.tags for e in second]
 
 
+@pytest.mark.slow
 def test_preset_tags_without_training_and_retrains_from_its_encoder(store, tmp_path, monkeypatch):
     report = build_preset("real_estate", n=200, seed=5, params={**SMALL, "epochs": 5})
     assert (preset_dir("real_estate") / "manifest.json").is_file()

@@ -75,6 +75,7 @@ def _run_training(store, resources, overrides):
     return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
 
+@pytest.mark.slow
 def test_account_trains_from_a_request_and_tags_the_next_day(env):
     store, warehouse, resources, mailbox = env
     labelled = calls(220, seed=11)
@@ -146,6 +147,7 @@ def test_refused_by_gates_sends_the_reason_and_promotes_nothing(env):
     assert "failed" in message["Subject"] and "found 60" in body(message)
 
 
+@pytest.mark.slow
 def test_blocking_check_keeps_a_model_that_does_not_beat_the_baseline(env):
     store, warehouse, resources, mailbox = env
     # a tag set at random, so the words carry no signal and no model beats another but by luck;

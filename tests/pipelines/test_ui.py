@@ -22,6 +22,7 @@ STARTUP_SECONDS = 180
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         CHROMIUM is None, reason="chromium is not installed (Debian package chromium)"
     ),

@@ -112,6 +112,7 @@ def test_without_rules_nothing_is_transcribed_and_metadata_says_so(home):
     assert metadata["selected"].value == 0
 
 
+@pytest.mark.slow
 def test_nightly_run_transcribes_what_the_rules_selected_at_call_time(home):
     settings, wh, store = home
     with store.session() as session:

@@ -15,14 +15,14 @@ dagster-home:
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
 
-demo: install dagster-home  ## generate the demo account and materialize every asset for the demo period
+demo: install dagster-home  ## generate the demo account in its own marked home and materialize every asset
 	$(VENV)/bin/callscope demo run
 
 test: install  ## the whole test suite
 	$(PY) -m pytest -q
 
 ui: install dagster-home  ## the Dagster UI over the demo state
-	$(VENV)/bin/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dagster dev -m pipelines.demo.definitions -h 127.0.0.1 -p 3000
 
 serve: install  ## the API over the demo state
 	$(VENV)/bin/uvicorn serving.main:create_app --factory --host 127.0.0.1 --port 8000
@@ -33,9 +33,10 @@ bench: install  ## every benchmark at full size; figures go in docs/benchmarks.m
 bench-quick: install  ## every benchmark at smoke size
 	$(PY) -m benchmarks --quick
 
-lint: install
+lint: install  ## ruff, and the import contract in .importlinter (the layers)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

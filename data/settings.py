@@ -2,7 +2,6 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,10 +16,6 @@ class Settings(BaseSettings):
     )
     vosk_model_path: Path | None = Field(
         None, description="Directory of a Russian Vosk model, e.g. vosk-model-small-ru-0.22."
-    )
-    recognizer: Literal["vosk", "ground-truth"] = Field(
-        "vosk",
-        description="'ground-truth' replays the demo generator's reference dialogues; demo only.",
     )
     dask_scheduler: str | None = Field(
         None, description="Address of a Dask scheduler; transcription fans out over it when set."

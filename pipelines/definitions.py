@@ -7,13 +7,16 @@ from pipelines.resources import build_resources
 from pipelines.schedules import nightly_definitions
 
 
-def _build() -> dg.Definitions:
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    """The product's definitions, with ``resources`` bound (default: ``build_resources()``)."""
     concepts = dg.Definitions.merge(
         ingest.defs, speech.defs, tagging.defs, smarttag.defs, antispam.defs, analytics.defs
     )
     return dg.Definitions.merge(
-        concepts, nightly_definitions(concepts), dg.Definitions(resources=build_resources())
+        concepts,
+        nightly_definitions(concepts),
+        dg.Definitions(resources=resources if resources is not None else build_resources()),
     )
 
 
-defs = _build()
+defs = build_definitions()

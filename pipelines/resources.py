@@ -1,4 +1,13 @@
-"""Resources shared by every asset: the warehouse and the config store."""
+"""Resources shared by every asset: the warehouse, the config store, the speech recognizer and
+the source of SmartTag's training labels.
+
+Settings reach assets through these resources. ``build_resources`` binds each to its
+``CALLSCOPE_*`` variable as an ``EnvVar``, resolved when a run starts; a variable that is not set
+leaves the field empty and the resource falls back to the default in ``data.settings``.
+"""
+
+import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -31,8 +40,74 @@ class ConfigStoreResource(dg.ConfigurableResource):
         return _stores[url]
 
 
+class RecognizerResource(dg.ConfigurableResource):
+    """The product's recognizer, Vosk with the model at ``CALLSCOPE_VOSK_MODEL_PATH``, and how
+    transcription runs: where recordings are, the process-pool size, the Dask scheduler."""
+
+    model_path: str | None = None
+    recordings_dir: str | None = None
+    workers: int | None = None
+    dask_scheduler: str | None = None
+
+    def get(self):
+        from speech.recognizer import VoskRecognizer
+
+        return VoskRecognizer(self.model_path or get_settings().vosk_model_path)
+
+    def run(self, max_seconds: float, workers: int | None = None):
+        """A transcription run with this recognizer; ``workers`` overrides the pool size."""
+        from speech.daily import SpeechRun
+
+        settings = get_settings()
+        return SpeechRun(
+            recognizer=self.get(),
+            recordings_dir=Path(self.recordings_dir or settings.recordings_dir),
+            workers=workers or self.workers or settings.speech_workers,
+            scheduler=self.dask_scheduler or settings.dask_scheduler,
+            max_seconds=max_seconds,
+        )
+
+
+_GROUND_TRUTH_ROWS = "recognizer = 'ground-truth'"
+
+
+class TrainingLabelsResource(dg.ConfigurableResource):
+    """Where SmartTag learns tags from: in the product, the tags people set in the cabinet, on
+    transcripts a real recognizer made."""
+
+    def source(self) -> str:
+        return "manual"
+
+    def check_transcripts(self, warehouse: Warehouse) -> None:
+        """Refuses to train on a warehouse that holds ground-truth (demo) transcripts."""
+        if not warehouse.has_table("transcripts"):
+            return
+        replayed = len(
+            warehouse.read("transcripts", columns=["recognizer"], where=_GROUND_TRUTH_ROWS)
+        )
+        if replayed:
+            raise dg.Failure(
+                f"the warehouse holds {replayed} transcripts replayed by the demo's ground-truth "
+                "recognizer; SmartTag trains on them only inside the demo"
+            )
+
+
+def _env(name: str) -> dg.EnvVar | None:
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
 def build_resources() -> dict:
     return {
-        "warehouse": WarehouseResource(root=dg.EnvVar("CALLSCOPE_WAREHOUSE_DIR").get_value()),
-        "config_store": ConfigStoreResource(url=dg.EnvVar("CALLSCOPE_CONFIG_URL").get_value()),
+        "warehouse": WarehouseResource(root=_env("CALLSCOPE_WAREHOUSE_DIR")),
+        "config_store": ConfigStoreResource(url=_env("CALLSCOPE_CONFIG_URL")),
+        "recognizer": RecognizerResource(
+            model_path=_env("CALLSCOPE_VOSK_MODEL_PATH"),
+            workers=(
+                dg.EnvVar.int("CALLSCOPE_SPEECH_WORKERS")
+                if os.environ.get("CALLSCOPE_SPEECH_WORKERS")
+                else None
+            ),
+            dask_scheduler=_env("CALLSCOPE_DASK_SCHEDULER"),
+        ),
+        "training_labels": TrainingLabelsResource(),
     }

@@ -19,7 +19,6 @@ def callscope_home(tmp_path, monkeypatch):
         "CALLSCOPE_CONFIG_URL",
         "CALLSCOPE_WAREHOUSE_DIR",
         "CALLSCOPE_WAREHOUSE_URI",
-        "CALLSCOPE_RECOGNIZER",
         "CALLSCOPE_DASK_SCHEDULER",
     ):
         monkeypatch.delenv(name, raising=False)

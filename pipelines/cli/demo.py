@@ -47,8 +47,8 @@ def generate(
     incoming_calls_per_day: IncomingPerDay = 3000,
     home: Annotated[Path | None, typer.Option(help="Default: CALLSCOPE_HOME.")] = None,
 ) -> None:
-    """Writes landing files, ground truth and the demo configuration."""
-    from pipelines.demo import prepare_demo
+    """Writes landing files, ground truth and the demo configuration into a demo home."""
+    from pipelines.demo.seed import prepare_demo
 
     result = prepare_demo(
         _spec(days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day),
@@ -67,14 +67,21 @@ def run(
     audio_calls: AudioCalls = 4,
     spam_days: SpamDays = 190,
     incoming_calls_per_day: IncomingPerDay = 3000,
-    fresh: Annotated[bool, typer.Option(help="Start from an empty CALLSCOPE_HOME.")] = True,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty demo home.")] = True,
+    home: Annotated[
+        Path | None, typer.Option(help="The demo home (default: CALLSCOPE_HOME).")
+    ] = None,
 ) -> None:
-    """Generates the demo account, materializes every asset for the demo period, prints a summary."""
-    from pipelines.demo import run_demo
+    """Generates the demo account, materializes every asset for the demo period, prints a summary.
+
+    The demo works only in a demo home (marked by the demo) or a new directory, and with a config
+    database that is empty or marked as the demo's; it refuses anything else."""
+    from pipelines.demo.run import run_demo
 
     summary = run_demo(
         _spec(days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day),
         fresh=fresh,
+        home=home,
     )
     typer.echo(summary.render())
     if not summary.ok:

@@ -56,6 +56,7 @@ def materialize(warehouse, url, day):
     )
 
 
+@pytest.mark.slow
 def test_day_materializes_marts_plots_and_passing_checks(account):
     warehouse, url = account
     result = materialize(warehouse, url, "2026-05-20")
@@ -98,6 +99,7 @@ def test_day_materializes_marts_plots_and_passing_checks(account):
     }
 
 
+@pytest.mark.slow
 def test_negative_cost_fails_its_check(account):
     warehouse, url = account
     warehouse.write_partition(

@@ -2,6 +2,7 @@ import datetime as dt
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from antispam.lists import seed_feedback, set_switches
 from antispam.policy import BLOCKED_TABLE, SPAM_TAGS_TABLE
@@ -16,6 +17,7 @@ START, END = dt.date(2026, 2, 1), dt.date(2026, 2, 21)
 ACCOUNTS = [1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks(tmp_path):
     root = tmp_path / "warehouse"
     url = f"sqlite:///{tmp_path / 'config.sqlite3'}"

@@ -12,6 +12,7 @@ from antispam.training import label_numbers, load_current, save_version
 from data.errors import ModelMissingError
 
 
+@pytest.mark.slow
 def test_trained_model_flags_planted_spammers_and_spares_legitimate_high_volume(
     platform, trained, kinds_of
 ):

@@ -101,6 +101,7 @@ def test_cli_window_limits_the_callers(calls_file):
     assert 0 < len(short.stdout.splitlines()) < len(full.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_cli_uses_the_trained_model_once_there_is_one(platform, calls_file, tmp_path):
     labels = tmp_path / "labels.csv"
     labelled = platform.labels.assign(number=platform.labels["caller"].astype(str))

@@ -1,8 +1,11 @@
 import os
 
+import pytest
+
 from benchmarks import bench_smarttag
 
 
+@pytest.mark.slow
 def test_quick_benchmark_reports_each_figure_beside_its_baseline(capsys, monkeypatch):
     before = os.sched_getaffinity(0)
     for key, value in {

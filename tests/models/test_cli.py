@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli.main import app
@@ -19,6 +20,7 @@ def _write(path, examples, as_text=False):
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
+@pytest.mark.slow
 def test_evaluate_prints_both_models(tmp_path):
     _write(tmp_path / "train.jsonl", calls(120, seed=1))
     _write(tmp_path / "test.jsonl", calls(30, seed=2), as_text=True)
@@ -83,6 +85,7 @@ def test_train_from_file_refuses_too_few_calls_with_counts(tmp_path):
     assert not (tmp_path / "model").exists()
 
 
+@pytest.mark.slow
 def test_train_from_file_saves_a_model_and_reports_both(tmp_path):
     _write(tmp_path / "train.jsonl", calls(150, seed=1))
     result = runner.invoke(

@@ -6,6 +6,7 @@ import email
 import json
 
 import dagster as dg
+import pytest
 
 from data.config.models.core import Account
 from data.config.store import ConfigStore
@@ -14,7 +15,10 @@ from data.settings import get_settings
 from data.warehouse import Warehouse
 from models import registry
 from pipelines.defs.smarttag import defs as smarttag_defs
-from pipelines.demo import DemoSummary, _admin_token, smarttag_demo
+from pipelines.demo.api_driver import smarttag_demo
+from pipelines.demo.resources import GroundTruthLabelsResource
+from pipelines.demo.seed import admin_token
+from pipelines.demo.summary import DemoSummary
 from pipelines.resources import ConfigStoreResource, WarehouseResource
 from tests.models.synthetic import calls
 from tests.models.workflow_fixtures import write_calls
@@ -30,8 +34,10 @@ TRAINING = {
     "wide_features": 2**12,
 }
 PRESET = {"name": "auto", "calls": 160}
+# the demo's resource, not run config, makes SmartTag learn the generator's reference tags
 
 
+@pytest.mark.slow
 def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
     settings = get_settings()
     store = ConfigStore(settings.database_url)
@@ -56,11 +62,15 @@ def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
             ]
         )
         session.flush()
-        token = _admin_token(session, settings.home)
+        token = admin_token(session, settings.home)
     defs = dg.Definitions.merge(
         smarttag_defs,
         dg.Definitions(
-            resources={"warehouse": WarehouseResource(), "config_store": ConfigStoreResource()}
+            resources={
+                "warehouse": WarehouseResource(),
+                "config_store": ConfigStoreResource(),
+                "training_labels": GroundTruthLabelsResource(),
+            }
         ),
     )
     summary = DemoSummary(DemoSpec())

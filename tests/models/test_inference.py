@@ -2,7 +2,7 @@ import json
 
 import pandas as pd
 
-from tagging.smarttag import COLUMNS, TaggingStats, tag_calls
+from models.inference import COLUMNS, TaggingStats, tag_calls
 from tests.models.synthetic import calls
 
 

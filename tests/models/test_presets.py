@@ -6,10 +6,10 @@ from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from models import registry, requests
 from models.errors import RegistryError
+from models.inference import smarttag_day
 from models.presets import apply_preset, build_preset, list_presets, preset_corpus, preset_dir
 from models.tagger import SmartTagger
 from models.workflow import TrainingOptions, run_request
-from tagging.smarttag import smarttag_day
 from tests.models.synthetic import TINY
 from tests.models.workflow_fixtures import start_smtp, tag_by_hand, write_calls
 
@@ -30,6 +30,7 @@ def test_preset_corpus_is_reproducible():
     assert [e.tags for e in first] == [e.tags for e in second]
 
 
+@pytest.mark.slow
 def test_preset_tags_without_training_and_retrains_from_its_encoder(store, tmp_path, monkeypatch):
     report = build_preset("real_estate", n=200, seed=5, params={**SMALL, "epochs": 5})
     assert (preset_dir("real_estate") / "manifest.json").is_file()

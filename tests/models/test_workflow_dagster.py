@@ -15,7 +15,7 @@ from models.datasets import Example
 from pipelines.defs.smarttag import defs as smarttag_defs
 from pipelines.defs.smarttag.inference import smarttag_assignments
 from pipelines.defs.smarttag.training import smarttag_training_requests
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, TrainingLabelsResource, WarehouseResource
 from tests.models.synthetic import TINY, calls
 from tests.models.workflow_fixtures import body, start_smtp, tag_by_hand, write_calls
 
@@ -56,6 +56,7 @@ def env(tmp_path, smtp):
     resources = {
         "warehouse": WarehouseResource(root=str(tmp_path / "warehouse")),
         "config_store": ConfigStoreResource(url=url),
+        "training_labels": TrainingLabelsResource(),
     }
     yield store, warehouse, resources, smtp
     store.dispose()
@@ -74,6 +75,7 @@ def _run_training(store, resources, overrides):
     return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
 
+@pytest.mark.slow
 def test_account_trains_from_a_request_and_tags_the_next_day(env):
     store, warehouse, resources, mailbox = env
     labelled = calls(220, seed=11)
@@ -145,6 +147,7 @@ def test_refused_by_gates_sends_the_reason_and_promotes_nothing(env):
     assert "failed" in message["Subject"] and "found 60" in body(message)
 
 
+@pytest.mark.slow
 def test_blocking_check_keeps_a_model_that_does_not_beat_the_baseline(env):
     store, warehouse, resources, mailbox = env
     # a tag set at random, so the words carry no signal and no model beats another but by luck;

@@ -53,6 +53,7 @@ def write_calls(
                 "turns": json.dumps(turns, ensure_ascii=False),
                 "prosody": json.dumps({}),
                 "audio_seconds": 30.0,
+                "recognizer": "vosk",
             }
         )
     for table, rows in (("communications", comms), ("transcripts", transcripts)):

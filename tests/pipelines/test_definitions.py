@@ -15,6 +15,7 @@ def test_definitions_load_with_resources_job_and_schedule():
         "ad_costs",
         "incoming_calls",
         "communications",
+        "report_exclusions",
     } <= keys
     job = defs.resolve_job_def("nightly")
     assert job.partitions_def == daily_partitions

@@ -22,6 +22,7 @@ STARTUP_SECONDS = 180
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         CHROMIUM is None, reason="chromium is not installed (Debian package chromium)"
     ),
@@ -88,7 +89,7 @@ def rendered_text(url: str, profile: Path) -> str:
             "--no-first-run",
             f"--user-data-dir={profile}",
             "--virtual-time-budget=30000",
-            "--window-size=3840,2400",
+            "--window-size=5120,3200",
             "--dump-dom",
             url,
         ],

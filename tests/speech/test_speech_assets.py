@@ -13,9 +13,10 @@ from data.config.store import ConfigStore
 from data.settings import get_settings
 from data.warehouse import Warehouse
 from pipelines.defs.speech import defs
-from pipelines.defs.speech.assets import transcripts
-from pipelines.defs.speech.jobs import transcription_backfill
+from pipelines.defs.speech.assets import TranscriptsConfig, transcripts
+from pipelines.defs.speech.jobs import backfill_run
 from pipelines.defs.speech.sensors import transcription_backfill_requests
+from pipelines.demo.resources import GroundTruthRecognizerResource
 from pipelines.resources import ConfigStoreResource, WarehouseResource
 from speech.config import import_rule, request_backfill, set_layout
 
@@ -42,7 +43,6 @@ CALLS = [  # id, time, virtual number, record id
 
 @pytest.fixture
 def home(callscope_home, recordings, monkeypatch):
-    monkeypatch.setenv("CALLSCOPE_RECOGNIZER", "ground-truth")
     monkeypatch.setenv("CALLSCOPE_SPEECH_WORKERS", "1")
     get_settings.cache_clear()
     settings = get_settings()
@@ -85,7 +85,9 @@ def home(callscope_home, recordings, monkeypatch):
 
 def resources(settings):
     return {"warehouse": WarehouseResource(root=str(settings.warehouse_dir)),
-            "config_store": ConfigStoreResource(url=settings.database_url)}  # fmt: skip
+            "config_store": ConfigStoreResource(url=settings.database_url),
+            "recognizer": GroundTruthRecognizerResource(
+                ground_truth_dir=str(settings.ground_truth_dir))}  # fmt: skip
 
 
 def materialize(settings):
@@ -110,6 +112,7 @@ def test_without_rules_nothing_is_transcribed_and_metadata_says_so(home):
     assert metadata["selected"].value == 0
 
 
+@pytest.mark.slow
 def test_nightly_run_transcribes_what_the_rules_selected_at_call_time(home):
     settings, wh, store = home
     with store.session() as session:
@@ -139,18 +142,26 @@ def test_nightly_run_transcribes_what_the_rules_selected_at_call_time(home):
     assert checks["every_call_decided"].passed
 
 
+def run_backfill(settings, rule_id: str, actor: str):
+    run_config, tags = backfill_run(
+        DAY.isoformat(), DAY.isoformat(), TranscriptsConfig(backfill_rule_id=rule_id, actor=actor)
+    )
+    job = dg.Definitions.merge(defs, dg.Definitions(resources=resources(settings)))
+    return job.resolve_job_def("transcription_backfill").execute_in_process(
+        run_config=run_config, tags=tags, raise_on_error=False
+    )
+
+
 def test_backfill_job_transcribes_the_off_window_and_is_audited(home):
     settings, wh, store = home
     with store.session() as session:
         import_rule(session, RULE, actor="analyst")
     assert materialize(settings).success
     first = by_call(wh)
-    config = {"ops": {"backfill_transcripts": {"config": {
-        "rule_id": "t1", "date_from": DAY.isoformat(), "date_to": DAY.isoformat(), "actor": "analyst"}}}}  # fmt: skip
-    result = transcription_backfill.execute_in_process(
-        run_config=config, resources=resources(settings)
-    )
+    result = run_backfill(settings, "t1", "analyst")
     assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["every_call_decided"]  # the asset's checks run on a backfill too
     rows = by_call(wh)
     assert rows[2]["status"] == "ok" and rows[2]["rule_id"] == "t1"
     assert rows[1]["turns"] == first[1]["turns"]  # already transcribed: kept, not redone
@@ -166,11 +177,7 @@ def test_backfill_job_transcribes_the_off_window_and_is_audited(home):
 
 def test_backfill_of_an_unknown_rule_fails_clearly(home):
     settings, _, _ = home
-    config = {"ops": {"backfill_transcripts": {"config": {
-        "rule_id": "nope", "date_from": DAY.isoformat(), "date_to": DAY.isoformat(), "actor": "a"}}}}  # fmt: skip
-    result = transcription_backfill.execute_in_process(
-        run_config=config, resources=resources(settings), raise_on_error=False
-    )
+    result = run_backfill(settings, "nope", "a")
     assert not result.success
     failure = result.get_step_failure_events()[0]
     assert "transcription rule 'nope' does not exist" in failure.event_specific_data.error.message
@@ -184,8 +191,9 @@ def test_sensor_launches_pending_backfill_requests(home):
     context = dg.build_sensor_context(resources=resources(settings))
     runs = list(transcription_backfill_requests(context))
     assert len(runs) == 1
-    op_config = runs[0].run_config["ops"]["backfill_transcripts"]["config"]
-    assert op_config["rule_id"] == "t1" and op_config["request_id"] == request_id
+    op_config = runs[0].run_config["ops"]["transcripts"]["config"]
+    assert op_config["backfill_rule_id"] == "t1" and op_config["request_id"] == request_id
+    assert runs[0].tags["dagster/asset_partition_range_start"] == DAY.isoformat()
     assert (
         list(
             transcription_backfill_requests(dg.build_sensor_context(resources=resources(settings)))
@@ -198,4 +206,4 @@ def test_definitions_load_with_the_shared_resources(home):
     settings, _, _ = home
     merged = dg.Definitions.merge(defs, dg.Definitions(resources=resources(settings)))
     dg.Definitions.validate_loadable(merged)
-    assert merged.get_job_def("transcription_backfill") is not None
+    assert merged.resolve_job_def("transcription_backfill") is not None

@@ -2,9 +2,12 @@
 
 import os
 
+import pytest
+
 from benchmarks import bench_tagging
 
 
+@pytest.mark.slow
 def test_quick_benchmark_reports_figures(monkeypatch):
     before = os.sched_getaffinity(0)
     monkeypatch.setitem(bench_tagging.QUICK, "communications", 200)

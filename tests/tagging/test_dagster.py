@@ -8,8 +8,8 @@ import dagster as dg
 from data.config import audit
 from data.config.models.core import BackfillRequest
 from pipelines.defs.tagging import defs
-from pipelines.defs.tagging.assets import CONTRACT_CHECK, tag_assignments
-from pipelines.defs.tagging.jobs import retag_backfill, retag_backfill_requests
+from pipelines.defs.tagging.assets import CONTRACT_CHECK, TagAssignmentsConfig, tag_assignments
+from pipelines.defs.tagging.jobs import retag_backfill_requests, retag_run
 from pipelines.resources import ConfigStoreResource, WarehouseResource
 from tests.tagging.test_daily import DAY, _seed
 
@@ -44,24 +44,22 @@ def test_asset_materializes_partition_with_rule_hits(warehouse, store):
     assert warehouse.count("tag_assignments", DAY, DAY) == 6
 
 
-def test_retag_backfill_job_is_audited(warehouse, store):
+def test_retag_backfill_materializes_the_asset_with_its_checks_and_is_audited(warehouse, store):
     _seed(warehouse, store)
-    run_config = {
-        "ops": {
-            "retag_range": {
-                "config": {
-                    "start": "2026-04-30",
-                    "end": "2026-05-01",
-                    "actor": "anna",
-                    "reason": "new rules",
-                }
-            }
-        }
-    }
-    result = retag_backfill.execute_in_process(
-        run_config=run_config, resources=_resources(warehouse, store)
+    run_config, tags = retag_run(
+        "2026-04-30",
+        "2026-05-01",
+        TagAssignmentsConfig(rules="now", actor="anna", reason="new rules"),
     )
+    job = dg.Definitions.merge(
+        defs, dg.Definitions(resources=_resources(warehouse, store))
+    ).resolve_job_def("retag_backfill")
+    result = job.execute_in_process(run_config=run_config, tags=tags)
     assert result.success
+    materialized = {e.partition for e in result.get_asset_materialization_events() if e.partition}
+    assert materialized == {"2026-04-30", "2026-05-01"}
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks[CONTRACT_CHECK] is True
     written = warehouse.read("tag_assignments", DAY, DAY)
     assert set(written.loc[written["source"] == "autotag", "source_ref"]) == {"mortgage@2"}
     with store.session() as session:
@@ -89,6 +87,10 @@ def test_sensor_turns_backfill_requests_into_runs(store):
         resources={"config_store": ConfigStoreResource(url=store.url)}
     )
     [request] = list(retag_backfill_requests(context))
-    config = request.run_config["ops"]["retag_range"]["config"]
-    assert (config["start"], config["end"], config["actor"]) == ("2026-04-01", "2026-04-03", "anna")
+    config = request.run_config["ops"]["tag_assignments"]["config"]
+    assert (config["rules"], config["actor"]) == ("now", "anna")
+    assert (
+        request.tags["dagster/asset_partition_range_start"],
+        request.tags["dagster/asset_partition_range_end"],
+    ) == ("2026-04-01", "2026-04-03")
     assert list(retag_backfill_requests(context)) == []

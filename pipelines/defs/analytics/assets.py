@@ -2,6 +2,7 @@
 
 import base64
 import datetime as dt
+from typing import Literal
 
 import dagster as dg
 import pandas as pd
@@ -20,6 +21,7 @@ DEALS = dg.AssetKey("report_deals")
 ASSOCIATED = dg.AssetKey("report_associated_conversions")
 ATTRIBUTION = dg.AssetKey("attribution_by_model")
 PATHS = dg.AssetKey("attribution_paths")
+EXCLUSIONS = dg.AssetKey("report_exclusions")
 INPUTS = [dg.AssetKey(k) for k in ("visitor_sessions", "communications", "deals", "ad_costs")]
 SPAM = dg.AssetKey("blocked_calls")  # antispam's blocked calls leave every count
 
@@ -29,7 +31,7 @@ class AnalyticsConfig(dg.Config):
     """Time-decay model: a touch this many days older gets half the credit."""
     markov_order: int = 1
     """Markov model order (1 to 3)."""
-    path_label: str = "channel"
+    path_label: Literal["channel", "campaign_id"] = "channel"
     """What a path is made of: ``channel`` or ``campaign_id``."""
 
 
@@ -83,6 +85,10 @@ CHECKS = [
             PATHS,
             "The day's journeys in ChannelAttribution's layout (path, total_conversions, total_conversion_value, total_null).",
         ),
+        _spec(
+            EXCLUSIONS,
+            "What the day's reports left out and why (spam, sales accounting off), so every count can be reconciled.",
+        ),
     ],
     check_specs=CHECKS,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -118,11 +124,11 @@ def analytics_marts(
             ASSOCIATED: marts.associated,
             ATTRIBUTION: marts.attribution,
             PATHS: aggregate(marts.paths),
+            EXCLUSIONS: marts.excluded,
         }
         for key, frame in tables.items():
             if key in selected:
                 wh.write_partition(key.path[-1], day, frame)
-        wh.write_partition("report_exclusions", day, marts.excluded)
         built.append(marts)
 
     report = pd.concat([m.end_to_end for m in built], ignore_index=True)
@@ -157,6 +163,11 @@ def analytics_marts(
             dg.MaterializeResult(
                 asset_key=PATHS, metadata={"journeys": len(paths), "converting": converting}
             )
+        )
+    if EXCLUSIONS in selected:
+        excluded = sum(len(m.excluded) for m in built)
+        results.append(
+            dg.MaterializeResult(asset_key=EXCLUSIONS, metadata={"dagster/row_count": excluded})
         )
     yield from results
     if "credits_sum_to_totals" in checks:

@@ -4,9 +4,9 @@ import datetime as dt
 
 import dagster as dg
 
+from models.inference import COLUMNS, smarttag_day
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ConfigStoreResource, WarehouseResource
-from tagging.smarttag import COLUMNS, smarttag_day
 
 TABLE = "smarttag_assignments"
 CONTRACT_CHECK = "assignments_follow_contract"

@@ -9,15 +9,14 @@ from sqlalchemy import select
 
 from data.config.models.smarttag import SmartTagTrainingRequest
 from models.gates import MIN_CALLS, MIN_POSITIVES, RECOMMENDED_CALLS, Gates
-from models.workflow import LABEL_SOURCES, TrainingOptions, conclude, judge, train_candidate
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from models.workflow import TrainingOptions, conclude, judge, train_candidate
+from pipelines.resources import ConfigStoreResource, TrainingLabelsResource, WarehouseResource
 
 PROMOTION_CHECK = "beats_baseline_and_active"
 
 
 class SmartTagTrainingConfig(dg.Config):
     request_id: int
-    labels: str = "manual"
     min_calls: int = MIN_CALLS
     recommended_calls: int = RECOMMENDED_CALLS
     min_positives: int = MIN_POSITIVES
@@ -33,9 +32,7 @@ class SmartTagTrainingConfig(dg.Config):
     test_share: float = 0.2
     seed: int = 0
 
-    def options(self) -> TrainingOptions:
-        if self.labels not in LABEL_SOURCES:
-            raise dg.Failure(f"labels must be one of {LABEL_SOURCES}, got {self.labels!r}")
+    def options(self, labels: str = "manual") -> TrainingOptions:
         params = {
             "epochs": self.epochs,
             "hidden_size": self.hidden_size,
@@ -52,7 +49,7 @@ class SmartTagTrainingConfig(dg.Config):
         return TrainingOptions(
             gates=Gates(self.min_calls, self.recommended_calls, self.min_positives),
             params=params,
-            labels=self.labels,
+            labels=labels,
             test_share=self.test_share,
             seed=self.seed,
         )
@@ -93,13 +90,15 @@ def smarttag_candidate(
     config: SmartTagTrainingConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    training_labels: TrainingLabelsResource,
 ) -> dg.MaterializeResult:
-    store = config_store.get()
+    store, wh = config_store.get(), warehouse.get()
+    training_labels.check_transcripts(wh)
     version_id = train_candidate(
         store,
-        warehouse.get(),
+        wh,
         config.request_id,
-        config.options(),
+        config.options(training_labels.source()),
         run_id=context.run_id,
         echo=context.log.info,
     )

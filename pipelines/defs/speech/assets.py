@@ -5,11 +5,11 @@ import datetime as dt
 
 import dagster as dg
 
-from data.settings import get_settings
+from data.config.models.core import BackfillRequest
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, RecognizerResource, WarehouseResource
+from speech.config import record_backfill_run
 from speech.daily import TABLE, DayTranscripts, SpeechRun, transcribe_day
-from speech.recognizer import recognizer_from_settings
 
 ERRORS_CHECK = "transcription_errors"
 DECIDED_CHECK = "every_call_decided"
@@ -21,17 +21,14 @@ class TranscriptsConfig(dg.Config):
 
     max_recording_minutes: float = 120.0
     workers: int | None = None  # default: CALLSCOPE_SPEECH_WORKERS
+    # an explicit, audited backfill: this rule also selects calls of its off-windows
+    backfill_rule_id: str | None = None
+    actor: str = ""
+    request_id: int | None = None
 
 
-def speech_run(config: TranscriptsConfig) -> SpeechRun:
-    settings = get_settings()
-    return SpeechRun(
-        recognizer=recognizer_from_settings(settings),
-        recordings_dir=settings.recordings_dir,
-        workers=config.workers or settings.speech_workers,
-        scheduler=settings.dask_scheduler,
-        max_seconds=config.max_recording_minutes * 60.0,
-    )
+def speech_run(config: TranscriptsConfig, recognizer: RecognizerResource) -> SpeechRun:
+    return recognizer.run(config.max_recording_minutes * 60.0, config.workers)
 
 
 def _table(rows: dict[str, int], left: str) -> str:
@@ -127,16 +124,42 @@ def transcripts(
     config: TranscriptsConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    recognizer: RecognizerResource,
 ) -> dg.MaterializeResult:
-    wh, store, run = warehouse.get(), config_store.get(), speech_run(config)
+    wh, store, run = warehouse.get(), config_store.get(), speech_run(config, recognizer)
+    backfill = config.backfill_rule_id
+    available = set(wh.partitions("communications")) if backfill else set()
     results, calls_in = [], 0
     for key in context.partition_keys:
         day = dt.date.fromisoformat(key)
-        result = transcribe_day(wh, store, day, run)
+        if backfill and day not in available:
+            context.log.info(f"{day}: no communications, skipped")
+            continue
+        try:
+            result = transcribe_day(wh, store, day, run, backfill_rule_key=backfill)
+        except LookupError as error:  # an unknown backfill rule
+            raise dg.Failure(str(error)) from None
         wh.write_partition(TABLE, day, result.frame)
         calls_in += result.summary["calls_in"]
         context.log.info(f"{day}: {result.summary}")
         results.append(result)
-    return dg.MaterializeResult(
-        metadata=day_metadata(results), check_results=check_results(results, calls_in)
-    )
+    metadata = day_metadata(results)
+    if backfill:
+        record_backfill(store, config, results, context.run_id)
+        metadata |= {"backfill_rule": backfill, "requested_by": config.actor}
+    return dg.MaterializeResult(metadata=metadata, check_results=check_results(results, calls_in))
+
+
+def record_backfill(store, config: TranscriptsConfig, results, run_id: str) -> None:
+    """The audit entry of a backfill run, and its request (if any) marked done."""
+    totals: dict[str, int] = {}
+    for result in results:
+        for key in ("selected", "transcribed", "errors", "kept_existing"):
+            totals[key] = totals.get(key, 0) + result.summary[key]
+    days = [result.day.isoformat() for result in results]
+    with store.session() as session:
+        record_backfill_run(session, config.actor, config.backfill_rule_id, days, totals, run_id)
+        if config.request_id is not None:
+            request = session.get(BackfillRequest, config.request_id)
+            if request is not None:
+                request.status, request.run_id = "done", run_id

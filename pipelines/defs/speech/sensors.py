@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.speech.jobs import request_run_config, transcription_backfill
+from pipelines.defs.speech.jobs import request_run, transcription_backfill
 from pipelines.resources import ConfigStoreResource
 from speech.config import pending_backfills
 
@@ -15,7 +15,7 @@ def transcription_backfill_requests(
     with config_store.get().session() as session:
         for request in pending_backfills(session):
             request.status = "queued"
+            run_config, tags = request_run(request)
             yield dg.RunRequest(
-                run_key=f"transcription-backfill-{request.id}",
-                run_config=request_run_config(request),
+                run_key=f"transcription-backfill-{request.id}", run_config=run_config, tags=tags
             )

@@ -1,0 +1,403 @@
+"""The delivery worker: claims due deliveries with a lease, sends each one and records the
+outcome. Every process that delivers (``callscope notifications deliver``, the Dagster sensor,
+a test send) runs :func:`deliver_due`.
+
+What "once" means: a delivery ends ``delivered`` at most once, and its attempts are recorded
+before each request leaves. A worker killed between sending and recording leaves a delivery
+whose lease expires; another worker sends it again with the same ``Idempotency-Key`` (HTTP and
+SMS gateway header, e-mail ``Message-ID``), so the network sees at-least-once and a receiver
+that keeps the keys it has seen applies it exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import smtplib
+import socket
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+
+from data.config.models.notifications_outbox import NotificationAttempt, NotificationDelivery
+from data.config.store import ConfigStore
+from data.notifications import hosts, templates
+from data.notifications.outbox import DELIVERED, FAILED, PENDING, SENDING, utcnow
+from data.settings import Settings
+
+
+@dataclass
+class Policy:
+    timeout: float = 10.0  # seconds for a whole attempt
+    max_response_bytes: int = 64 * 1024
+    backoff_base: float = 2.0
+    backoff_cap: float = 3600.0
+    batch: int = 200
+    per_account_channel: int = 20  # claimed per batch: one account cannot fill a batch
+    concurrency: int = 16
+    allow_private: bool = False
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "callscope@localhost"
+    sms_url: str | None = None
+    sms_method: str = "POST"
+    sms_template: str = '{"phone": "{{phone}}", "text": "{{text}}"}'
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> Policy:
+        return cls(
+            timeout=settings.notifications_timeout,
+            allow_private=settings.notifications_allow_private_hosts,
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
+            smtp_sender=settings.smtp_sender,
+            sms_url=settings.notifications_sms_url,
+            sms_method=settings.notifications_sms_method,
+            sms_template=settings.notifications_sms_template,
+            **overrides,
+        )
+
+
+@dataclass
+class Outcome:
+    status: str  # delivered, retry, failed
+    code: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_lease: int = 0
+    ids: list[int] = field(default_factory=list)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _http(message: dict, key: str, policy: Policy, check_host: bool = True) -> Outcome:
+    url = message["url"]
+    try:
+        if check_host:
+            hosts.check_resolved(url, policy.allow_private)
+    except hosts.RefusedHost as error:
+        return Outcome("failed", None, f"refused: {error}")
+    except ConnectionError as error:
+        return Outcome("retry", None, str(error))
+    headers = {"Idempotency-Key": key, "User-Agent": "callscope-notifications/1"}
+    if message.get("content_type"):
+        headers["Content-Type"] = message["content_type"] + "; charset=utf-8"
+    body = message["body"].encode() if message.get("body") is not None else None
+    deadline = time.monotonic() + policy.timeout
+    try:
+        note = None
+        with (
+            httpx.Client(timeout=policy.timeout, follow_redirects=False) as client,
+            client.stream(message["method"], url, content=body, headers=headers) as response,
+        ):
+            size = 0
+            for chunk in response.iter_raw(16 * 1024):
+                size += len(chunk)
+                if size > policy.max_response_bytes:
+                    raise _TooLarge
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("response did not end in time")
+    except _TooLarge:
+        note = f"response body over {policy.max_response_bytes} bytes, not read"
+    except httpx.TimeoutException:
+        return Outcome("retry", None, f"timed out after {policy.timeout:g} s")
+    except httpx.HTTPError as error:
+        return Outcome("retry", None, f"{type(error).__name__}: {error}"[:500])
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome("delivered", code, note)
+    if 300 <= code < 400:
+        where = response.headers.get("location", "?")
+        return Outcome("failed", code, f"redirect to {where} not followed"[:500])
+    if code == 429 or code >= 500:
+        return Outcome("retry", code, f"HTTP {code}")
+    return Outcome("failed", code, f"HTTP {code}")
+
+
+def _email(recipient: str, message: dict, key: str, policy: Policy) -> Outcome:
+    mail = EmailMessage()
+    mail["From"] = policy.smtp_sender
+    mail["To"] = recipient
+    mail["Subject"] = message["subject"]
+    mail["Message-ID"] = f"<{key}@callscope>"
+    mail["X-Idempotency-Key"] = key
+    mail.set_content(message["body"])
+    try:
+        with smtplib.SMTP(policy.smtp_host, policy.smtp_port, timeout=policy.timeout) as smtp:
+            smtp.send_message(mail)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [c for c, _ in error.recipients.values()]
+        status = "retry" if all(400 <= c < 500 for c in codes) else "failed"
+        return Outcome(status, codes[0] if codes else None, f"recipient refused: {codes}")
+    except smtplib.SMTPResponseException as error:
+        status = "retry" if 400 <= error.smtp_code < 500 else "failed"
+        return Outcome(status, error.smtp_code, f"SMTP {error.smtp_code}: {error.smtp_error!r}")
+    except (OSError, smtplib.SMTPException) as error:
+        return Outcome("retry", None, f"{type(error).__name__}: {error}"[:500])
+    return Outcome("delivered", 250)
+
+
+def _sms(recipient: str, message: dict, key: str, policy: Policy) -> Outcome:
+    if not policy.sms_url:
+        return Outcome("failed", None, "no SMS gateway set (CALLSCOPE_NOTIFICATIONS_SMS_URL)")
+    request = templates.render_http(
+        policy.sms_method,
+        policy.sms_url,
+        policy.sms_template,
+        {"phone": recipient, "text": message["text"]},
+        ["phone", "text"],
+    )
+    # the gateway is the operator's own setting, not an account's recipient
+    return _http(request, key, policy, check_host=False)
+
+
+def send(delivery: NotificationDelivery, policy: Policy) -> Outcome:
+    if delivery.channel == "http":
+        return _http(delivery.message, delivery.idempotency_key, policy)
+    if delivery.channel == "email":
+        return _email(delivery.recipient, delivery.message, delivery.idempotency_key, policy)
+    if delivery.channel == "sms":
+        return _sms(delivery.recipient, delivery.message, delivery.idempotency_key, policy)
+    return Outcome("failed", None, f"unknown channel {delivery.channel!r}")
+
+
+def backoff(attempt: int, policy: Policy) -> float:
+    delay = min(policy.backoff_cap, policy.backoff_base * 2 ** max(attempt - 1, 0))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def _due(now: dt.datetime):
+    return or_(
+        and_(NotificationDelivery.status == PENDING, NotificationDelivery.next_attempt_at <= now),
+        and_(NotificationDelivery.status == SENDING, NotificationDelivery.lease_until < now),
+    )
+
+
+def claim(
+    store: ConfigStore, policy: Policy, worker: str, only: list[int] | None = None
+) -> list[NotificationDelivery]:
+    """Leases up to ``policy.batch`` due deliveries, at most ``per_account_channel`` of each
+    account and channel. A conditional update per row makes concurrent workers safe on SQLite
+    and PostgreSQL alike: a row another worker took first is skipped."""
+    now = utcnow()
+    query = select(
+        NotificationDelivery.id, NotificationDelivery.account_id, NotificationDelivery.channel
+    ).where(_due(now))
+    if only is not None:
+        query = query.where(NotificationDelivery.id.in_(only))
+    query = query.order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
+    with store.session() as session:
+        candidates = session.execute(query.limit(policy.batch * 5)).all()
+    taken: dict[tuple, int] = defaultdict(int)
+    chosen = []
+    for row_id, account_id, channel in candidates:
+        if taken[(account_id, channel)] >= policy.per_account_channel:
+            continue
+        taken[(account_id, channel)] += 1
+        chosen.append(row_id)
+        if len(chosen) >= policy.batch:
+            break
+    lease = now + dt.timedelta(seconds=policy.timeout * (policy.per_account_channel + 2) + 30)
+    claimed_ids = []
+    with store.session() as session:
+        for row_id in chosen:
+            result = session.execute(
+                update(NotificationDelivery)
+                .where(NotificationDelivery.id == row_id, _due(now))
+                .values(status=SENDING, lease_owner=worker, lease_until=lease)
+            )
+            if result.rowcount == 1:
+                claimed_ids.append(row_id)
+    if not claimed_ids:
+        return []
+    with store.session() as session:
+        rows = session.scalars(
+            select(NotificationDelivery)
+            .where(NotificationDelivery.id.in_(claimed_ids))
+            .order_by(NotificationDelivery.id)
+        ).all()
+        session.expunge_all()
+    return list(rows)
+
+
+def _start_attempt(store: ConfigStore, delivery: NotificationDelivery, worker: str) -> int | None:
+    """Records the attempt before the request leaves; None when the lease was lost."""
+    now = utcnow()
+    with store.session() as session:
+        result = session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery.id,
+                NotificationDelivery.status == SENDING,
+                NotificationDelivery.lease_owner == worker,
+            )
+            .values(attempts=NotificationDelivery.attempts + 1)
+        )
+        if result.rowcount != 1:
+            return None
+        number = session.scalar(
+            select(NotificationDelivery.attempts).where(NotificationDelivery.id == delivery.id)
+        )
+        attempt = NotificationAttempt(
+            delivery_id=delivery.id, number=number, worker=worker, started_at=now
+        )
+        session.add(attempt)
+        session.flush()
+        delivery.attempts = number
+        return attempt.id
+
+
+def _finish(
+    store: ConfigStore,
+    delivery: NotificationDelivery,
+    attempt_id: int,
+    outcome: Outcome,
+    worker: str,
+    policy: Policy,
+) -> str:
+    now = utcnow()
+    status = outcome.status
+    if status == "retry" and delivery.attempts >= delivery.max_attempts:
+        status = "failed"
+    values: dict = {
+        "response_code": outcome.code,
+        "reason": outcome.reason,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if status == "delivered":
+        values |= {"status": DELIVERED, "finished_at": now}
+    elif status == "failed":
+        reason = outcome.reason or "failed"
+        if outcome.status == "retry":
+            reason = f"gave up after {delivery.attempts} attempts: {reason}"
+        values |= {"status": FAILED, "finished_at": now, "reason": reason}
+    else:
+        delay = backoff(delivery.attempts, policy)
+        values |= {"status": PENDING, "next_attempt_at": now + dt.timedelta(seconds=delay)}
+    with store.session() as session:
+        session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id)
+            .values(
+                finished_at=now, outcome=status, response_code=outcome.code, reason=outcome.reason
+            )
+        )
+        result = session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery.id,
+                NotificationDelivery.status == SENDING,
+                NotificationDelivery.lease_owner == worker,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            return "lost_lease"
+    return status
+
+
+def _release(store: ConfigStore, delivery: NotificationDelivery, worker: str, delay: float):
+    with store.session() as session:
+        session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery.id,
+                NotificationDelivery.lease_owner == worker,
+                NotificationDelivery.status == SENDING,
+            )
+            .values(
+                status=PENDING,
+                lease_owner=None,
+                lease_until=None,
+                next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+            )
+        )
+
+
+def _lane(
+    store: ConfigStore, deliveries: list[NotificationDelivery], worker: str, policy: Policy
+) -> list[tuple[int, str]]:
+    """Sends one rule's deliveries to one recipient in event order. After a time-out or a
+    refused connection the rest of the lane goes back to the queue untried: a receiver that is
+    down costs one attempt per batch, not one per delivery."""
+    results = []
+    for index, delivery in enumerate(deliveries):
+        attempt_id = _start_attempt(store, delivery, worker)
+        if attempt_id is None:
+            results.append((delivery.id, "lost_lease"))
+            continue
+        outcome = send(delivery, policy)
+        results.append((delivery.id, _finish(store, delivery, attempt_id, outcome, worker, policy)))
+        if outcome.status == "retry" and outcome.code is None:
+            for rest in deliveries[index + 1 :]:
+                _release(store, rest, worker, backoff(1, policy))
+                results.append((rest.id, "released"))
+            break
+    return results
+
+
+def deliver_batch(
+    store: ConfigStore, policy: Policy, worker: str | None = None, only: list[int] | None = None
+) -> Report:
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    report = Report()
+    claimed = claim(store, policy, worker, only)
+    report.claimed = len(claimed)
+    lanes: dict[tuple, list[NotificationDelivery]] = defaultdict(list)
+    for delivery in claimed:
+        lanes[(delivery.notification_id, delivery.channel, delivery.recipient)].append(delivery)
+    if not lanes:
+        return report
+    with ThreadPoolExecutor(max_workers=min(policy.concurrency, len(lanes))) as pool:
+        for results in pool.map(lambda lane: _lane(store, lane, worker, policy), lanes.values()):
+            for delivery_id, status in results:
+                report.ids.append(delivery_id)
+                if status == "delivered":
+                    report.delivered += 1
+                elif status == "failed":
+                    report.failed += 1
+                elif status == "lost_lease":
+                    report.lost_lease += 1
+                else:
+                    report.retried += 1
+    return report
+
+
+def deliver_due(
+    store: ConfigStore,
+    policy: Policy,
+    *,
+    worker: str | None = None,
+    only: list[int] | None = None,
+    max_batches: int | None = None,
+) -> Report:
+    """Delivers batches until nothing is due now (retries scheduled later are left for a later
+    run) and returns the totals."""
+    total = Report()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        report = deliver_batch(store, policy, worker, only)
+        batches += 1
+        if not report.claimed:
+            break
+        for name in ("claimed", "delivered", "retried", "failed", "lost_lease"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.ids.extend(report.ids)
+    return total

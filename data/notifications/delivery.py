@@ -42,6 +42,7 @@ class Policy:
     batch: int = 200
     per_account_channel: int = 20  # claimed per batch: one account cannot fill a batch
     concurrency: int = 16
+    lease_seconds: float | None = None  # default: long enough for a whole lane of time-outs
     allow_private: bool = False
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -52,17 +53,17 @@ class Policy:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> Policy:
-        return cls(
-            timeout=settings.notifications_timeout,
-            allow_private=settings.notifications_allow_private_hosts,
-            smtp_host=settings.smtp_host,
-            smtp_port=settings.smtp_port,
-            smtp_sender=settings.smtp_sender,
-            sms_url=settings.notifications_sms_url,
-            sms_method=settings.notifications_sms_method,
-            sms_template=settings.notifications_sms_template,
-            **overrides,
-        )
+        values = {
+            "timeout": settings.notifications_timeout,
+            "allow_private": settings.notifications_allow_private_hosts,
+            "smtp_host": settings.smtp_host,
+            "smtp_port": settings.smtp_port,
+            "smtp_sender": settings.smtp_sender,
+            "sms_url": settings.notifications_sms_url,
+            "sms_method": settings.notifications_sms_method,
+            "sms_template": settings.notifications_sms_template,
+        }
+        return cls(**(values | overrides))
 
 
 @dataclass
@@ -213,7 +214,8 @@ def claim(
         chosen.append(row_id)
         if len(chosen) >= policy.batch:
             break
-    lease = now + dt.timedelta(seconds=policy.timeout * (policy.per_account_channel + 2) + 30)
+    seconds = policy.lease_seconds or policy.timeout * (policy.per_account_channel + 2) + 30
+    lease = now + dt.timedelta(seconds=seconds)
     claimed_ids = []
     with store.session() as session:
         for row_id in chosen:
@@ -401,3 +403,37 @@ def deliver_due(
             setattr(total, name, getattr(total, name) + getattr(report, name))
         total.ids.extend(report.ids)
     return total
+
+
+def outstanding(store: ConfigStore, only: list[int] | None = None) -> int:
+    """Deliveries not yet delivered or failed."""
+    from sqlalchemy import func
+
+    query = select(func.count()).where(NotificationDelivery.status.in_((PENDING, SENDING)))
+    if only is not None:
+        query = query.where(NotificationDelivery.id.in_(only))
+    with store.session() as session:
+        return session.scalar(query.select_from(NotificationDelivery))
+
+
+def settle(
+    store: ConfigStore,
+    policy: Policy,
+    *,
+    seconds: float,
+    only: list[int] | None = None,
+    worker: str | None = None,
+) -> Report:
+    """Delivers, waiting for scheduled retries, until every delivery (of ``only``) is delivered
+    or failed, or ``seconds`` pass. For test sends, the demo and tests; the worker proper runs
+    :func:`deliver_due` on a schedule instead of waiting."""
+    total = Report()
+    deadline = time.monotonic() + seconds
+    while True:
+        report = deliver_due(store, policy, worker=worker, only=only)
+        for name in ("claimed", "delivered", "retried", "failed", "lost_lease"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.ids.extend(report.ids)
+        if not outstanding(store, only) or time.monotonic() > deadline:
+            return total
+        time.sleep(min(0.05, policy.backoff_base))

@@ -2,6 +2,8 @@
 directly as versions; real loopback receivers."""
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -34,10 +36,23 @@ def seed(store: ConfigStore) -> None:
         session.add(Employee(id=17, account_id=1, full_name="Анна Петрова", groups=[group]))
 
 
-@pytest.fixture
-def store(tmp_path) -> ConfigStore:
-    store = ConfigStore(f"sqlite:///{tmp_path / 'config.sqlite3'}")
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory) -> Path:
+    """One migrated, seeded database file; each test gets a copy (migrating takes a second)."""
+    path = tmp_path_factory.mktemp("notifications") / "config.sqlite3"
+    store = ConfigStore(f"sqlite:///{path}")
     seed(store)
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.dispose()
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, migrated) -> ConfigStore:
+    path = tmp_path / "config.sqlite3"
+    shutil.copy(migrated, path)
+    store = ConfigStore(f"sqlite:///{path}", migrate_schema=False)
     yield store
     store.dispose()
 

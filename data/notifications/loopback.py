@@ -37,6 +37,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     applied: dict[str, Received] = field(default_factory=dict)  # key -> first accepted request
     duplicates: int = 0
+    duplicate_keys: list[str] = field(default_factory=list)
+    on_request: object = None  # called with the number of requests so far
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -79,6 +81,9 @@ class Receiver:
         with self._lock:
             self.requests.append(Received(method, path, key, body, time.time()))
             tries = self._tries[key] = self._tries.get(key, 0) + 1
+            count = len(self.requests)
+        if self.on_request is not None:
+            self.on_request(count)
         if behaviour.hang_seconds:
             time.sleep(behaviour.hang_seconds)
         if behaviour.redirect_to:
@@ -93,6 +98,7 @@ class Receiver:
         with self._lock:
             if key in self.applied:
                 self.duplicates += 1
+                self.duplicate_keys.append(key)
             else:
                 self.applied[key or f"nokey-{len(self.applied)}"] = self.requests[-1]
         return behaviour.status, b"x" * behaviour.body_bytes or b"ok", {}

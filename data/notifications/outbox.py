@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -212,3 +213,82 @@ def raise_events(
         raised.events += 1
         raised.deliveries += len(deliveries)
     return raised
+
+
+def raise_test(
+    session: Session,
+    settings: Settings,
+    rule: Notification,
+    payload: dict,
+    version: int,
+    now: dt.datetime | None = None,
+) -> list[NotificationDelivery]:
+    """The cabinet's «Протестировать уведомление»: the rule's templates filled with sample data,
+    queued for the rule's addresses regardless of its conditions and schedule."""
+    now = now or utcnow()
+    name = payload["event"]
+    event = Event(
+        key=f"test:{rule.id}:{now.isoformat()}:{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}",
+        event=name,
+        account_id=rule.account_id,
+        occurred_at=now,
+        params=catalogue.sample(name),
+    )
+    row = NotificationEvent(
+        key=event.key,
+        event=name,
+        account_id=rule.account_id,
+        occurred_at=now,
+        raised_at=now,
+        source="test",
+        params=event.params,
+    )
+    session.add(row)
+    session.flush()
+    values = {**template_values(settings, payload, event, now), **preview_extras(name)}
+    deliveries = [
+        NotificationDelivery(
+            event_id=row.id,
+            notification_id=rule.id,
+            rule_version=version,
+            account_id=rule.account_id,
+            channel=channel,
+            recipient=recipient,
+            message=message,
+            idempotency_key=idempotency_key(event.key, rule.id, channel, recipient),
+            status=PENDING,
+            attempts=0,
+            max_attempts=1,
+            next_attempt_at=now,
+            event_time=now,
+            created_at=now,
+        )
+        for channel, recipient, message in render(payload, event, values)
+    ]
+    session.add_all(deliveries)
+    session.flush()
+    return deliveries
+
+
+def preview_extras(event_name: str) -> dict:
+    """Sample values the catalogue shows as they would be filled (the sample file_link)."""
+    spec = catalogue.event(event_name)
+    return {p.name: p.sample for p in spec.params if p.name == "file_link"}
+
+
+def preview(payload: dict) -> dict:
+    """Each channel's message filled with sample data (GET queries decoded)."""
+    name = payload["event"]
+    values = {**catalogue.sample(name), "notification_name": payload.get("name")}
+    event = Event(key="preview", event=name, account_id=None, occurred_at=utcnow(), params=values)
+    out: dict = {"http": None, "email": [], "sms": []}
+    for channel, recipient, message in render(payload, event, values):
+        if channel == "http":
+            out["http"] = {
+                "method": message["method"],
+                "url": message["preview"] if message["method"] == "GET" else message["url"],
+                "body": message["body"],
+            }
+        else:
+            out[channel].append({"recipient": recipient, **message})
+    return out

@@ -8,6 +8,7 @@ from pipelines.cli import (
     autotag,
     demo,
     ingest,
+    notifications,
     smarttag,
     transcribe,
     users,
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users):
     module.register(app)
+notifications.register(app)
 
 if __name__ == "__main__":
     app()

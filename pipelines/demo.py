@@ -20,6 +20,7 @@ from data.demo.generator import DemoSpec, generate_demo
 from data.demo.seed import seed_config
 from data.settings import get_settings
 from data.warehouse import Warehouse
+from pipelines.demo_notifications import NotificationsDemo
 
 # The platform-wide call log spans months; it is ingested in one ranged run, not day by day.
 HISTORY_ASSET_GROUPS = ("antispam",)
@@ -170,6 +171,7 @@ def run_demo(spec: DemoSpec, fresh: bool = True) -> DemoSummary:
     instance = _instance()
     summary = DemoSummary(spec)
     summary.admin_token = prepared.admin_token
+    notifications = NotificationsDemo().start(summary, prepared.admin_token)
     if get_settings().recognizer == "ground-truth":
         summary.notes.append(
             "no Vosk model configured (CALLSCOPE_VOSK_MODEL_PATH): call transcripts replay "
@@ -224,6 +226,7 @@ def run_demo(spec: DemoSpec, fresh: bool = True) -> DemoSummary:
                 lambda: smarttag_demo(instance, defs, summary, prepared.admin_token),
             )
     materialize(plan.after, "marts")
+    notifications.finish(summary)
     _tally(summary)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -42,7 +42,7 @@ class Policy:
     backoff_base: float = 2.0
     backoff_cap: float = 3600.0
     batch: int = 200
-    per_account_channel: int = 20  # claimed per batch: one account cannot fill a batch
+    per_account_channel: int = 50  # claimed per batch: one account cannot fill a batch
     concurrency: int = 16
     lease_seconds: float | None = None  # default: long enough for a whole lane of time-outs
     allow_private: bool = False
@@ -212,9 +212,9 @@ def claim(
 ) -> list[tuple[NotificationDelivery, int]]:
     """Leases up to ``policy.batch`` due deliveries, at most ``per_account_channel`` of each
     account and channel, and records an attempt for each in the same transaction, before any
-    request leaves. A conditional update per row makes concurrent workers safe on SQLite and
-    PostgreSQL alike: a row another worker took first is skipped. Returns (delivery, attempt
-    id) pairs in id order."""
+    request leaves. One conditional update marks the due rows with this claim's own owner mark,
+    so concurrent workers are safe on SQLite and PostgreSQL alike: a row another worker took
+    first is no longer due and is skipped. Returns (delivery, attempt id) pairs in id order."""
     now = utcnow()
     query = select(
         NotificationDelivery.id, NotificationDelivery.account_id, NotificationDelivery.channel
@@ -237,28 +237,25 @@ def claim(
         return []
     seconds = policy.lease_seconds or policy.timeout * (policy.per_account_channel + 2) + 30
     lease = now + dt.timedelta(seconds=seconds)
+    owner = f"{worker}/{uuid.uuid4().hex[:8]}"  # this claim's own mark
     with store.session() as session:
-        claimed_ids = []
-        for row_id in sorted(chosen):
-            result = session.execute(
-                update(NotificationDelivery)
-                .where(NotificationDelivery.id == row_id, _due(now))
-                .values(
-                    status=SENDING,
-                    lease_owner=worker,
-                    lease_until=lease,
-                    attempts=NotificationDelivery.attempts + 1,
-                )
+        session.execute(
+            update(NotificationDelivery)
+            .where(NotificationDelivery.id.in_(chosen), _due(now))
+            .values(
+                status=SENDING,
+                lease_owner=owner,
+                lease_until=lease,
+                attempts=NotificationDelivery.attempts + 1,
             )
-            if result.rowcount == 1:
-                claimed_ids.append(row_id)
-        if not claimed_ids:
-            return []
+        )
         rows = session.scalars(
             select(NotificationDelivery)
-            .where(NotificationDelivery.id.in_(claimed_ids))
+            .where(NotificationDelivery.lease_owner == owner)
             .order_by(NotificationDelivery.id)
         ).all()
+        if not rows:
+            return []
         attempts = [
             NotificationAttempt(
                 delivery_id=row.id, number=row.attempts, worker=worker, started_at=now
@@ -310,7 +307,7 @@ def _finish(
         .where(
             NotificationDelivery.id == delivery.id,
             NotificationDelivery.status == SENDING,
-            NotificationDelivery.lease_owner == worker,
+            NotificationDelivery.lease_owner == delivery.lease_owner,
         )
         .values(**values)
     )
@@ -326,7 +323,7 @@ def _release(
         update(NotificationDelivery)
         .where(
             NotificationDelivery.id == delivery.id,
-            NotificationDelivery.lease_owner == worker,
+            NotificationDelivery.lease_owner == delivery.lease_owner,
             NotificationDelivery.status == SENDING,
         )
         .values(

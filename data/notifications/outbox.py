@@ -187,24 +187,34 @@ def raise_events(
         )
     if rules is None:
         rules = current_rules(session, {e.event for e in batch.values()})
-    for key, event in batch.items():
-        if key in seen:
-            raised.duplicates += 1
-            continue
+    fresh = [event for key, event in batch.items() if key not in seen]
+    raised.duplicates += len(batch) - len(fresh)
+    try:
+        # the common case in one savepoint: every event, then every delivery, two flushes
+        with session.begin_nested():
+            counted = Raised()
+            rows = [_event_row(event, now, source) for event in fresh]
+            session.add_all(rows)
+            session.flush()
+            deliveries = []
+            for event, row in zip(fresh, rows, strict=True):
+                deliveries += _deliveries(settings, rules, event, row, now, counted)
+            session.add_all(deliveries)
+            session.flush()
+        raised.events += len(rows)
+        raised.deliveries += len(deliveries)
+        raised.outside_schedule += counted.outside_schedule
+        return raised
+    except IntegrityError:
+        pass  # another process raised some of them meanwhile: one savepoint per event
+    for event in fresh:
         try:
             with session.begin_nested():
-                row = NotificationEvent(
-                    key=key,
-                    event=event.event,
-                    account_id=event.account_id,
-                    occurred_at=event.occurred_at,
-                    raised_at=now,
-                    source=source,
-                    params=event.params,
-                )
+                row = _event_row(event, now, source)
                 session.add(row)
                 session.flush()
-                deliveries = _deliveries(settings, rules, event, row, now, raised)
+                counted = Raised()
+                deliveries = _deliveries(settings, rules, event, row, now, counted)
                 session.add_all(deliveries)
                 session.flush()
         except IntegrityError:
@@ -212,7 +222,20 @@ def raise_events(
             continue
         raised.events += 1
         raised.deliveries += len(deliveries)
+        raised.outside_schedule += counted.outside_schedule
     return raised
+
+
+def _event_row(event: Event, now: dt.datetime, source: str) -> NotificationEvent:
+    return NotificationEvent(
+        key=event.key,
+        event=event.event,
+        account_id=event.account_id,
+        occurred_at=event.occurred_at,
+        raised_at=now,
+        source=source,
+        params=event.params,
+    )
 
 
 def raise_test(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from data.config.models.notifications_outbox import NotificationAttempt, NotificationDelivery
 from data.config.store import ConfigStore
@@ -269,49 +269,94 @@ def claim(
     return pairs
 
 
-def _finish(
-    session,
-    delivery: NotificationDelivery,
-    attempt_id: int,
-    outcome: Outcome,
-    worker: str,
-    policy: Policy,
-) -> str:
-    now = utcnow()
+def _outcome_values(
+    delivery: NotificationDelivery, outcome: Outcome, policy: Policy, now: dt.datetime
+) -> dict:
+    """The delivery's columns after an attempt (every key present, so rows batch together)."""
     status = outcome.status
     if status == "retry" and delivery.attempts >= delivery.max_attempts:
         status = "failed"
-    values: dict = {
+    reason = outcome.reason
+    if status == "failed" and outcome.status == "retry":
+        reason = f"gave up after {delivery.attempts} attempts: {reason}"
+    if status == "retry":
+        next_at = now + dt.timedelta(seconds=backoff(delivery.attempts, policy))
+    else:
+        next_at = delivery.next_attempt_at
+    return {
+        "b_id": delivery.id,
+        "b_owner": delivery.lease_owner,
+        "status": {"delivered": DELIVERED, "failed": FAILED}.get(status, PENDING),
+        "next_attempt_at": next_at,
+        "finished_at": None if status == "retry" else now,
         "response_code": outcome.code,
-        "reason": outcome.reason,
+        "reason": reason or (None if status != "failed" else "failed"),
         "lease_owner": None,
         "lease_until": None,
     }
-    if status == "delivered":
-        values |= {"status": DELIVERED, "finished_at": now}
-    elif status == "failed":
-        reason = outcome.reason or "failed"
-        if outcome.status == "retry":
-            reason = f"gave up after {delivery.attempts} attempts: {reason}"
-        values |= {"status": FAILED, "finished_at": now, "reason": reason}
-    else:
-        delay = backoff(delivery.attempts, policy)
-        values |= {"status": PENDING, "next_attempt_at": now + dt.timedelta(seconds=delay)}
-    session.execute(
-        update(NotificationAttempt)
-        .where(NotificationAttempt.id == attempt_id)
-        .values(finished_at=now, outcome=status, response_code=outcome.code, reason=outcome.reason)
+
+
+_DELIVERY_AFTER_ATTEMPT = (
+    update(NotificationDelivery.__table__)
+    .where(
+        NotificationDelivery.__table__.c.id == bindparam("b_id"),
+        NotificationDelivery.__table__.c.lease_owner == bindparam("b_owner"),
+        NotificationDelivery.__table__.c.status == SENDING,
     )
-    result = session.execute(
-        update(NotificationDelivery)
-        .where(
-            NotificationDelivery.id == delivery.id,
-            NotificationDelivery.status == SENDING,
-            NotificationDelivery.lease_owner == delivery.lease_owner,
+    .values(
+        status=bindparam("status"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        finished_at=bindparam("finished_at"),
+        response_code=bindparam("response_code"),
+        reason=bindparam("reason"),
+        lease_owner=bindparam("lease_owner"),
+        lease_until=bindparam("lease_until"),
+    )
+)
+_ATTEMPT_DONE = (
+    update(NotificationAttempt.__table__)
+    .where(NotificationAttempt.__table__.c.id == bindparam("b_id"))
+    .values(
+        finished_at=bindparam("finished_at"),
+        outcome=bindparam("outcome"),
+        response_code=bindparam("response_code"),
+        reason=bindparam("reason"),
+    )
+)
+
+
+def _finish_all(session, items: list, policy: Policy) -> list[str]:
+    """Records a group of attempts' outcomes with two executemany statements. A row whose lease
+    ran out and went to another worker meanwhile is left to that worker (``lost_lease``)."""
+    now = utcnow()
+    values = [_outcome_values(d, o, policy, now) for d, _, o in items]
+    held = set(
+        session.scalars(
+            select(NotificationDelivery.id).where(
+                NotificationDelivery.id.in_([v["b_id"] for v in values]),
+                NotificationDelivery.lease_owner.in_({v["b_owner"] for v in values}),
+                NotificationDelivery.status == SENDING,
+            )
         )
-        .values(**values)
     )
-    return status if result.rowcount == 1 else "lost_lease"
+    attempts = [
+        {
+            "b_id": attempt_id,
+            "finished_at": now,
+            "outcome": {DELIVERED: "delivered", FAILED: "failed"}.get(v["status"], "retry"),
+            "response_code": o.code,
+            "reason": o.reason,
+        }
+        for (_, attempt_id, o), v in zip(items, values, strict=True)
+    ]
+    session.execute(_ATTEMPT_DONE, attempts)
+    mine = [v for v in values if v["b_id"] in held]
+    if mine:
+        session.execute(_DELIVERY_AFTER_ATTEMPT, mine)
+    return [
+        a["outcome"] if v["b_id"] in held else "lost_lease"
+        for a, v in zip(attempts, values, strict=True)
+    ]
 
 
 def _release(
@@ -365,21 +410,22 @@ def _lane(
 
 def _record(store, items, worker, policy, report: Report) -> None:
     """Writes a group of outcomes in one transaction (one commit for many deliveries)."""
+    sent = [item for item in items if item[2] is not None]
+    untried = [item for item in items if item[2] is None]
     with store.session() as session:
-        for delivery, attempt_id, outcome in items:
-            if outcome is None:
-                status = _release(session, delivery, attempt_id, worker, backoff(1, policy))
-            else:
-                status = _finish(session, delivery, attempt_id, outcome, worker, policy)
-            report.ids.append(delivery.id)
-            if status == "delivered":
-                report.delivered += 1
-            elif status == "failed":
-                report.failed += 1
-            elif status == "lost_lease":
-                report.lost_lease += 1
-            else:
-                report.retried += 1
+        statuses = _finish_all(session, sent, policy) if sent else []
+        for delivery, attempt_id, _ in untried:
+            statuses.append(_release(session, delivery, attempt_id, worker, backoff(1, policy)))
+    for (delivery, _, _), status in zip(sent + untried, statuses, strict=True):
+        report.ids.append(delivery.id)
+        if status == "delivered":
+            report.delivered += 1
+        elif status == "failed":
+            report.failed += 1
+        elif status == "lost_lease":
+            report.lost_lease += 1
+        else:
+            report.retried += 1
 
 
 def deliver_batch(

@@ -324,7 +324,8 @@ def _read(warehouse: Warehouse, table: str, day: dt.date) -> pd.DataFrame | None
 
 
 def raise_day(store: ConfigStore, settings: Settings, warehouse: Warehouse, day: dt.date) -> Raised:
-    """The nightly run over one day's outputs; running it again raises nothing new."""
+    """The nightly run over one day's communications, tags and transcripts; running it again
+    raises nothing new."""
     comms = _read(warehouse, "communications", day)
     if comms is None:
         comms = pd.DataFrame(columns=["communication_id", "communication_type"])
@@ -343,7 +344,14 @@ def raise_day(store: ConfigStore, settings: Settings, warehouse: Warehouse, day:
         transcripts=_read(warehouse, "transcripts", day),
         source="nightly",
     )
-    verdicts = _read(warehouse, "spam_verdicts", day)
-    if verdicts is not None:
-        raised.add(raise_all(store, settings, spam_events(verdicts, day), source="nightly"))
     return raised
+
+
+def raise_spam_day(
+    store: ConfigStore, settings: Settings, warehouse: Warehouse, day: dt.date
+) -> Raised:
+    """The night's spam verdicts: numbers newly flagged."""
+    verdicts = _read(warehouse, "spam_verdicts", day)
+    if verdicts is None:
+        return Raised()
+    return raise_all(store, settings, spam_events(verdicts, day), source="nightly")

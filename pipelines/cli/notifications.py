@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         before raises nothing new."""
         from data.config.store import ConfigStore
         from data.errors import InputError
-        from data.notifications.sources import raise_day
+        from data.notifications.sources import raise_day, raise_spam_day
         from data.settings import get_settings
         from data.warehouse import Warehouse
 
@@ -58,9 +58,13 @@ def register(app: typer.Typer) -> None:
             date = dt.date.fromisoformat(day)
         except ValueError:
             raise InputError("--day", None, "day", f"expected YYYY-MM-DD, got {day!r}") from None
-        raised = raise_day(
-            ConfigStore.from_settings(), get_settings(), Warehouse.from_settings(), date
+        store, settings, warehouse = (
+            ConfigStore.from_settings(),
+            get_settings(),
+            Warehouse.from_settings(),
         )
+        raised = raise_day(store, settings, warehouse, date)
+        raised.add(raise_spam_day(store, settings, warehouse, date))
         emit(raised.__dict__)
 
     app.add_typer(group, name="notifications")

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from data.config.models.notifications_outbox import NotificationDelivery, NotificationEvent
-from data.notifications.sources import raise_communications, raise_day
+from data.notifications.sources import raise_communications, raise_day, raise_spam_day
 from data.warehouse import Warehouse
 from tests.notifications.conftest import add_rule
 
@@ -201,6 +201,8 @@ def test_a_rerun_raises_nothing_new_and_live_first_means_nightly_adds_nothing(
     live = raise_communications(store, settings, comms.iloc[:2])
     first = raise_day(store, settings, warehouse, DAY)
     again = raise_day(store, settings, warehouse, DAY)
+    assert raise_spam_day(store, settings, warehouse, DAY).events == 1
+    assert raise_spam_day(store, settings, warehouse, DAY).events == 0
     assert live.events > 0 and first.duplicates == live.events
     assert again.events == 0 and again.deliveries == 0
     assert count(store, NotificationEvent, event="tag_set") == 2  # autotag + system tag

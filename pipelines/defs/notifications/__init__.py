@@ -4,4 +4,7 @@ import dagster as dg
 
 from pipelines.defs.notifications import assets, sensors
 
-defs = dg.Definitions(assets=[assets.notification_events], sensors=[sensors.notification_delivery])
+defs = dg.Definitions(
+    assets=[assets.notification_events, assets.spam_notification_events],
+    sensors=[sensors.notification_delivery],
+)

@@ -7,6 +7,7 @@ link opens without a token."""
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import os
 from urllib.parse import urlsplit
@@ -91,8 +92,8 @@ class NotificationsDemo:
                 summary.notes.append("notifications: " + self._play(request["record"]))
             if self.mailbox.messages:
                 _, rcpt, content = self.mailbox.messages[0]
-                mail = email.message_from_bytes(content)
-                text = mail.get_payload(decode=True).decode().strip().replace("\n", " | ")
+                mail = email.message_from_bytes(content, policy=email.policy.default)
+                text = mail.get_content().strip().replace("\n", " | ")
                 summary.notes.append(
                     f"notifications: first e-mail to {rcpt[0]}: «{mail['Subject']}» {text}"
                 )

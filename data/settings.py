@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,28 @@ class Settings(BaseSettings):
     warehouse_uri: str | None = Field(
         None, description="Warehouse root on S3 (s3://bucket/prefix); default: home/warehouse."
     )
+    notifications_allow_private_hosts: bool = Field(
+        False, description="Let notifications reach private, loopback and link-local hosts."
+    )
+    notifications_secret: str | None = Field(
+        None,
+        description="Installation secret signing recording links and intake requests; default: "
+        "a random one kept in home/notifications.secret.",
+    )
+    notifications_public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of this API as receivers reach it."
+    )
+    notifications_link_ttl_hours: int = Field(
+        720, ge=1, description="Lifetime of a recording link (file_link)."
+    )
+    notifications_sms_url: str | None = Field(None, description="The SMS gateway's URL.")
+    notifications_sms_method: Literal["GET", "POST"] = "POST"
+    notifications_sms_template: str = Field(
+        '{"phone": "{{phone}}", "text": "{{text}}"}',
+        description="The gateway's request: JSON (POST) or a query string (GET).",
+    )
+    notifications_timeout: float = Field(10.0, gt=0, description="Seconds per send attempt.")
+    notifications_max_attempts: int = Field(6, ge=1)
 
     @property
     def warehouse_dir(self) -> Path:

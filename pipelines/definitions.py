@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import analytics, antispam, ingest, smarttag, speech, tagging
+from pipelines.defs import analytics, antispam, ingest, notifications, smarttag, speech, tagging
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_definitions
 
@@ -12,6 +12,7 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
     concepts = dg.Definitions.merge(
         ingest.defs, speech.defs, tagging.defs, smarttag.defs, antispam.defs, analytics.defs
     )
+    concepts = dg.Definitions.merge(concepts, notifications.defs)
     return dg.Definitions.merge(
         concepts,
         nightly_definitions(concepts),

@@ -23,6 +23,7 @@ COMMANDS = {  # command: (module under pipelines.cli, one line of help)
     "users": ("users", "Cabinet users, their API tokens and rights."),
     "sql": ("sql", "Runs a read-only query over the warehouse and prints CSV."),
     "warehouse": ("warehouse", "Warehouse upkeep: compaction and the retention job."),
+    "notifications": ("notifications", "Notifications: raise events, deliver the outbox."),
 }  # fmt: skip
 
 

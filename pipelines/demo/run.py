@@ -18,6 +18,7 @@ from data.settings import get_settings
 from data.warehouse import Warehouse
 from pipelines.demo.api_driver import smarttag_demo
 from pipelines.demo.definitions import demo_definitions
+from pipelines.demo.notifications import NotificationsDemo
 from pipelines.demo.plan import plan as make_plan
 from pipelines.demo.progress import Progress
 from pipelines.demo.replay import QUIET
@@ -61,6 +62,7 @@ def run_demo(
     if tokens.exists():
         summary.admin_tokens = tokens.read_text().split("\n")[:-1]
     defs = demo_definitions(prepared.home)
+    notifications = NotificationsDemo().start(summary, prepared.admin_token)
     if isinstance(defs.resources["recognizer"], GroundTruthRecognizerResource):
         summary.notes.append(
             "no Vosk model configured (CALLSCOPE_VOSK_MODEL_PATH): call transcripts replay "
@@ -134,6 +136,8 @@ def run_demo(
     with progress.step("marts") as c:
         c["assets"] = len(plan.after)
         c["rows written"] = materialize(plan.after, "marts")
+    with progress.step("notifications"):
+        notifications.finish(summary)
     tally(summary, warehouse)
     summary.seconds = progress.total()
     return summary

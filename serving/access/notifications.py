@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from data.config import audit
 from data.config.models.core import Campaign, Site, Tag
 from data.config.models.notifications import Notification, NotificationVersion
+from data.config.models.notifications_outbox import NotificationDelivery, NotificationEvent
+from data.notifications import hosts
 from serving.access.rights import EffectiveRights
 from serving.errors import Forbidden, Invalid, NotFound
 from serving.schemas.notifications import NotificationBody
@@ -46,9 +48,17 @@ def visible(rights: EffectiveRights, payload: dict) -> bool:
     )
 
 
-def _checked(session: Session, rights: EffectiveRights, body: NotificationBody) -> dict:
+def _checked(
+    session: Session, rights: EffectiveRights, body: NotificationBody, allow_private: bool
+) -> dict:
     """The payload to store: named sites, campaigns and tags exist and may be seen; tag names
-    are the account's own spelling (matched regardless of case and ё/е)."""
+    are the account's own spelling (matched regardless of case and ё/е); the HTTP receiver is
+    a public host unless the installation allows private ones."""
+    if body.http is not None:
+        try:
+            hosts.check_saved(str(body.http.url), allow_private)
+        except hosts.RefusedHost as error:
+            raise Invalid(f"http.url: {error}") from None
     for site_id in body.site_ids:
         if session.get(Site, site_id) is None or not rights.can("site", "view", site_id):
             raise Invalid(f"site_ids: site {site_id} does not exist")
@@ -115,10 +125,16 @@ def listing(session: Session, rights: EffectiveRights):
     return [(n, v) for n, v in rows if visible(rights, v.payload)]
 
 
-def create(session: Session, rights: EffectiveRights, body: NotificationBody, actor: str):
+def create(
+    session: Session,
+    rights: EffectiveRights,
+    body: NotificationBody,
+    actor: str,
+    allow_private: bool = False,
+):
     if rights.account_id is None:
         raise Forbidden("a notification belongs to an account: create it as one of its users")
-    payload = _checked(session, rights, body)
+    payload = _checked(session, rights, body, allow_private)
     notification = Notification(account_id=rights.account_id, created_by=actor)
     session.add(notification)
     session.flush()
@@ -136,11 +152,16 @@ def create(session: Session, rights: EffectiveRights, body: NotificationBody, ac
 
 
 def update(
-    session: Session, rights: EffectiveRights, notification_id: int, payload: dict, actor: str
+    session: Session,
+    rights: EffectiveRights,
+    notification_id: int,
+    payload: dict,
+    actor: str,
+    allow_private: bool = False,
 ):
     """Closes the open version and opens the next one with ``payload`` (checked again)."""
     notification, current = get(session, rights, notification_id)
-    checked = _checked(session, rights, NotificationBody.model_validate(payload))
+    checked = _checked(session, rights, NotificationBody.model_validate(payload), allow_private)
     if checked == current.payload:
         return notification, current
     now = max(_now(), current.valid_from)
@@ -176,3 +197,22 @@ def history(session: Session, rights: EffectiveRights, notification_id: int):
             .order_by(NotificationVersion.version)
         )
     )
+
+
+def deliveries(
+    session: Session,
+    rights: EffectiveRights,
+    notification_id: int,
+    limit: int = 100,
+    status: str | None = None,
+):
+    """The rule's delivery log, newest first: (delivery, event) pairs."""
+    get(session, rights, notification_id)
+    query = (
+        select(NotificationDelivery, NotificationEvent)
+        .join(NotificationEvent, NotificationEvent.id == NotificationDelivery.event_id)
+        .where(NotificationDelivery.notification_id == notification_id)
+    )
+    if status is not None:
+        query = query.where(NotificationDelivery.status == status)
+    return session.execute(query.order_by(NotificationDelivery.id.desc()).limit(limit)).all()

@@ -21,6 +21,8 @@ RESOURCES = (
     "communications",
     "reports",
     "notifications",
+    "notification_intake",
+    "recording_links",
 )
 
 

@@ -44,7 +44,7 @@ def env(tmp_path_factory):
             "notify_a": {"campaigns": [{"campaign_id": 11, **VIEW}]},
             "notify_b": {"campaigns": [{"campaign_id": 21, **VIEW}]},
         }.items():
-            user = accounts.create_user(session, login, "test")
+            user = accounts.create_user(session, login, "test", account_id=1)
             spec = RightsSpec(
                 sites=[{"site_id": 1, **VIEW}], **objects, interfaces={"notifications": FULL}
             )

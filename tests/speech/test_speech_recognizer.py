@@ -1,15 +1,13 @@
 """The recognizer boundary: a stand-in with Vosk's interface and JSON shapes, utterance
-segmentation, the dialogue merge, the missing-model error, and Vosk itself when a model is set."""
+segmentation, the dialogue merge and the missing-model error (the real model: test_speech_vosk)."""
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from data.errors import ModelMissingError
-from speech.audio import TARGET_RATE, decode
+from speech.audio import TARGET_RATE
 from speech.dialogue import (
     merge_dialogue,
     turns_json,
@@ -150,29 +148,6 @@ def test_ground_truth_recognizer_replays_reference_per_leg(recordings):
     )
     with pytest.raises(RecognitionError):
         recognizer.recognize(None, call_id=999, speaker="client")
-
-
-MODEL_PATH = os.environ.get(VOSK_MODEL_SETTING)
-
-
-@pytest.mark.skipif(
-    not MODEL_PATH or not Path(MODEL_PATH).is_dir(),
-    reason=f"no Vosk model: download {VOSK_MODEL_NAME} from {VOSK_MODELS_URL}, unpack it and set "
-    f"{VOSK_MODEL_SETTING} to its directory to run this test",
-)
-def test_vosk_transcribes_real_russian_speech(real_speech, recordings):
-    recognizer = VoskRecognizer(MODEL_PATH)
-    audio = decode(real_speech)
-    results = recognizer.recognize(audio.samples[0][: 20 * TARGET_RATE], TARGET_RATE)
-    words = [w for r in results for w in r["result"]]
-    assert len(words) > 10
-    assert all(0.0 <= w["conf"] <= 1.0 and w["start"] <= w["end"] for w in words)
-    assert load_vosk_model(MODEL_PATH) is load_vosk_model(MODEL_PATH)  # loaded once per process
-    call = decode(recordings.folder / "rec-2.wav").samples
-    spoken = " ".join(
-        w["word"] for r in recognizer.recognize(call[0], TARGET_RATE) for w in r["result"]
-    )
-    assert "интернет" in spoken or "договора" in spoken or "работает" in spoken
 
 
 def test_the_model_loads_once_per_process(tmp_path, monkeypatch):

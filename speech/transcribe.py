@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,3 +221,48 @@ def _without_audio(job: TranscriptionJob, recognizer: Any, base: dict[str, Any])
         audio_seconds=round(seconds, 3),
         **base,
     )
+
+
+# -- one recording file outside the pipeline (``callscope transcribe``) -------------------------
+LAYOUTS = {"client-left": 0, "client-right": 1, "mono": None}
+
+
+def transcribe_file(
+    path: str | Path,
+    recognizer: Recognizer,
+    layout: str = "client-left",
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+) -> dict[str, Any]:
+    """One line of ``callscope transcribe``: the status, the turns, the flat word list and the
+    prosody; an unreadable file gives ``status: error`` and its reason."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
+    line: dict[str, Any] = {"file": str(path)}
+    try:
+        samples = decode(path, max_seconds=max_seconds).samples
+        if LAYOUTS[layout] is None and samples.shape[0] == 2:
+            samples = samples.mean(axis=0, keepdims=True)
+        out = transcribe_samples(samples, LAYOUTS[layout] or 0, recognizer)
+    except (AudioError, RecognitionError) as error:
+        return {**line, "status": STATUS_ERROR, "reason": str(error)}
+    dialogue = out["dialogue"]
+    return {
+        **line,
+        "status": STATUS_OK,
+        "reason": out["reason"],
+        "is_stereo": out["is_stereo"],
+        "audio_seconds": out["audio_seconds"],
+        "turns": [
+            {k: v for k, v in u.as_dict().items() if k in ("speaker", "start", "end", "text")}
+            for u in dialogue
+        ],
+        "words": [
+            {
+                "speaker": u.speaker,
+                **{("confidence" if k == "conf" else k): v for k, v in w.items()},
+            }
+            for u in dialogue
+            for w in (word.as_dict() for word in u.words)
+        ],
+        "prosody": out["prosody"],
+    }

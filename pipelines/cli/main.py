@@ -10,6 +10,7 @@ from pipelines.cli import (
     ingest,
     smarttag,
     transcribe,
+    transcribe_audio,
     users,
 )
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users):
     module.register(app)
+transcribe_audio.register(app)
 
 if __name__ == "__main__":
     app()

@@ -132,3 +132,33 @@ def korean_calls(tmp_path_factory, real_speech) -> KoreanCalls:
     sf.write(folder / "real-2party.wav", two_party_call(speech, 16_000).T, 16_000, subtype="PCM_16")
     references["real-2party"] = []
     return KoreanCalls(folder, references, {"ko-1": 0, "ko-2-right": 1, "real-2party": 0})
+
+
+CALLS = ("ko-1", "ko-2-right", "real-2party")
+
+
+def vosk_job(calls: KoreanCalls, index: int, record: str):
+    from speech.transcribe import TranscriptionJob
+
+    return TranscriptionJob(
+        communication_id=f"call:{index}",
+        call_id=index,
+        recordings_dir=str(calls.folder),
+        record_ids=(record,),
+        client_channel=calls.client_channel[record],
+    )
+
+
+@pytest.fixture(scope="session")
+def vosk_jobs(korean_calls) -> list:
+    return [vosk_job(korean_calls, i, record) for i, record in enumerate(CALLS, start=1)]
+
+
+@pytest.fixture(scope="session")
+def vosk_rows(vosk_jobs, vosk_model) -> dict[str, dict]:
+    """The pipeline's rows for the Korean calls and the real-speech call, decoded once."""
+    from speech.fanout import run_jobs
+    from speech.recognizer import VoskRecognizer
+
+    rows = run_jobs(vosk_jobs, VoskRecognizer(vosk_model), workers=1)
+    return dict(zip(CALLS, rows, strict=True))

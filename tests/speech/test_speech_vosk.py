@@ -15,27 +15,9 @@ from speech.fanout import run_jobs
 from speech.gating import voice_stretches
 from speech.packaged_model import dither_free_copy
 from speech.recognizer import VoskRecognizer, load_vosk_model, model_loads
-from speech.transcribe import STATUS_OK, TranscriptionJob
+from speech.transcribe import STATUS_OK
 
-CALLS = ("ko-1", "ko-2-right", "real-2party")
 pytestmark = pytest.mark.slow  # a few seconds of real decoding each, shared through fixtures
-
-
-def vosk_job(calls, index, record):
-    return TranscriptionJob(
-        communication_id=f"call:{index}",
-        call_id=index,
-        recordings_dir=str(calls.folder),
-        record_ids=(record,),
-        client_channel=calls.client_channel[record],
-    )
-
-
-@pytest.fixture(scope="module")
-def vosk_rows(korean_calls, vosk_model):
-    jobs = [vosk_job(korean_calls, i, record) for i, record in enumerate(CALLS, start=1)]
-    rows = run_jobs(jobs, VoskRecognizer(vosk_model), workers=1)
-    return dict(zip(CALLS, rows, strict=True))
 
 
 def bare_vosk(model_path, samples):
@@ -143,14 +125,14 @@ def test_a_dead_leg_is_never_decoded(vosk_model):
 
 @pytest.mark.slow
 def test_dask_cluster_with_the_real_model_gives_the_local_rows(
-    korean_calls, vosk_model, vosk_rows, tmp_path
+    vosk_jobs, vosk_model, vosk_rows, tmp_path
 ):
     import dask
     import distributed
 
     # A second view of the same model files: the workers have to load it themselves.
     model = dither_free_copy(vosk_model, tmp_path / "m")
-    jobs = [vosk_job(korean_calls, i, record) for i, record in enumerate(CALLS[:2], start=1)]
+    jobs = vosk_jobs[:2]
     with (
         dask.config.set({"distributed.worker.multiprocessing-method": "fork"}),
         distributed.LocalCluster(
@@ -163,4 +145,4 @@ def test_dask_cluster_with_the_real_model_gives_the_local_rows(
             loads = client.run(model_loads, str(model))
     assert os.getpid() not in pids.values() and model_loads(model) == 0
     assert sum(loads.values()) >= 1 and max(loads.values()) == 1  # once per worker at most
-    assert rows == [vosk_rows[record] for record in CALLS[:2]]
+    assert rows == [vosk_rows["ko-1"], vosk_rows["ko-2-right"]]

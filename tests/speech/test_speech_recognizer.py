@@ -169,3 +169,34 @@ def test_the_model_loads_once_per_process(tmp_path, monkeypatch):
         results = VoskRecognizer(model_dir).recognize(samples, TARGET_RATE)
         assert [w["word"] for w in results[0]["result"]] == ["добрый", "день"]
     assert loads == [str(model_dir.resolve())]
+
+
+def test_gated_decoding_feeds_only_voice_and_maps_times_back_to_the_leg():
+    from speech.gating import voice_stretches
+
+    rate = TARGET_RATE
+    t = np.arange(10 * rate) / rate
+    leg = np.random.default_rng(0).normal(0, 3e-4, t.size).astype(np.float32)
+    for first, last in ((1.0, 2.0), (6.0, 7.0)):  # two bursts of "voice"
+        inside = (t >= first) & (t < last)
+        leg[inside] += 0.3 * np.sin(2 * np.pi * 220 * t[inside]).astype(np.float32)
+    stretches = voice_stretches(leg)
+    assert len(stretches) == 2
+    (a0, b0), (a1, b1) = ((a / rate, b / rate) for a, b in stretches)
+    assert a0 <= 1.0 and b0 >= 2.0 and a1 <= 6.0 and b1 >= 7.0 and a1 - b0 > 3.0
+    fed_second = b0 - a0  # where the second stretch starts on the fed stream
+    made = []
+
+    def factory(model_path, sample_rate):
+        made.append(StandInKaldi([vosk_result(("раз", 0.4, 0.8, 0.9)),
+                                  vosk_result(("два", fed_second + 0.4, fed_second + 0.8, 0.8))],
+                                 sample_rate))  # fmt: skip
+        return made[-1]
+
+    results = VoskRecognizer("unused", recognizer_factory=factory, gate=True).recognize(leg)
+    assert len(made) == 1  # one recognizer for the leg, fed stretch after stretch
+    assert made[0].fed_bytes == 2 * sum(b - a for a, b in stretches) < 2 * leg.size
+    words = [(w["word"], w["start"], w["end"]) for r in results for w in r["result"]]
+    assert [w for w, *_ in words] == ["раз", "два"]
+    assert words[0][1:] == pytest.approx((a0 + 0.4, a0 + 0.8))
+    assert words[1][1:] == pytest.approx((a1 + 0.4, a1 + 0.8))

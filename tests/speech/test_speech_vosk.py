@@ -57,15 +57,20 @@ def test_pipeline_words_are_bare_vosk_words_per_channel(korean_calls, vosk_model
 
 
 def test_each_legs_words_land_on_its_speaker(korean_calls, vosk_rows):
+    """Words sit where that speaker's channel carries speech. The model sometimes guesses a
+    low-confidence word in the line noise; those may fall anywhere, but must stay rare."""
     for record in ("ko-1", "ko-2-right"):
         reference = korean_calls.references[record]
         for speaker in ("client", "employee"):
             spans = [(t["start"], t["end"]) for t in reference if t["speaker"] == speaker]
             words = row_words(vosk_rows[record], speaker)
-            assert words
-            for w in words:
-                middle = (w["start"] + w["end"]) / 2
-                assert any(a - 0.3 <= middle <= b + 0.3 for a, b in spans), (record, speaker, w)
+            inside = [
+                any(a - 0.3 <= (w["start"] + w["end"]) / 2 <= b + 0.3 for a, b in spans)
+                for w in words
+            ]
+            assert len(words) >= 5 and sum(inside) >= 0.9 * len(words), (record, speaker, words)
+            for w, ok in zip(words, inside, strict=True):
+                assert ok or w["conf"] < 0.5, (record, speaker, w)
 
 
 def test_word_times_are_monotonic_and_inside_the_call(vosk_rows):

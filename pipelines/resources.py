@@ -48,11 +48,14 @@ class RecognizerResource(dg.ConfigurableResource):
     recordings_dir: str | None = None
     workers: int | None = None
     dask_scheduler: str | None = None
+    gating: bool | None = None
 
     def get(self):
         from speech.recognizer import VoskRecognizer
 
-        return VoskRecognizer(self.model_path or get_settings().vosk_model_path)
+        settings = get_settings()
+        gate = settings.speech_gating if self.gating is None else self.gating
+        return VoskRecognizer(self.model_path or settings.vosk_model_path, gate=gate)
 
     def run(self, max_seconds: float, workers: int | None = None):
         """A transcription run with this recognizer; ``workers`` overrides the pool size."""

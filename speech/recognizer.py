@@ -19,6 +19,7 @@ import numpy as np
 
 from data.errors import ModelMissingError
 from speech.audio import TARGET_RATE, to_pcm16
+from speech.gating import voice_stretches
 
 VOSK_MODEL_NAME = "vosk-model-small-ru-0.22"
 VOSK_MODELS_URL = "https://alphacephei.com/vosk/models"
@@ -43,6 +44,7 @@ class Recognizer(Protocol):
 # -- Vosk -------------------------------------------------------------------------------------
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
+_loads: dict[str, int] = {}  # how often this process read each model from disk
 
 
 def _missing(path: Path | None) -> ModelMissingError:
@@ -79,6 +81,7 @@ def load_vosk_model(path: str | Path | None):
         except Exception as error:  # vosk raises a bare Exception for an unreadable model
             raise _missing(resolved) from error
         _models[key] = model
+        _loads[key] = _loads.get(key, 0) + 1
         return model
 
 
@@ -86,8 +89,17 @@ def loaded_model_count() -> int:
     return len(_models)
 
 
+def model_loads(path: str | Path) -> int:
+    """How many times this process has read the model at ``path`` from disk."""
+    return _loads.get(str(Path(path).expanduser().resolve()), 0)
+
+
 class VoskRecognizer:
-    """Vosk ``KaldiRecognizer`` with word timestamps and confidences."""
+    """Vosk ``KaldiRecognizer`` with word timestamps and confidences.
+
+    With ``gate`` only the voice-active stretches of the leg are decoded (``speech.gating``),
+    fed back to back as one stream, and word times are mapped back to the leg's clock.
+    """
 
     name = "vosk"
     requires_audio = True
@@ -97,10 +109,12 @@ class VoskRecognizer:
         model_path: str | Path | None,
         chunk_seconds: float = 0.5,
         recognizer_factory: Callable[[Any, float], Any] | None = None,
+        gate: bool = False,
     ):
         self.model_path = model_path
         self.chunk_seconds = chunk_seconds
         self.recognizer_factory = recognizer_factory
+        self.gate = gate
 
     def check(self) -> None:
         """Raises ModelMissingError unless the model directory is there (cheap; no loading)."""
@@ -128,16 +142,53 @@ class VoskRecognizer:
         call_id: Any = None,
         speaker: str = "",
     ) -> list[dict[str, Any]]:
+        if not self.gate:
+            return self.decode(samples, sample_rate)
+        stretches = voice_stretches(samples, sample_rate)
+        if not stretches:
+            return []
+        return self.decode(samples, sample_rate, stretches)
+
+    def decode(
+        self,
+        samples: np.ndarray,
+        sample_rate: int = TARGET_RATE,
+        stretches: list[tuple[int, int]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """One ``KaldiRecognizer`` over ``samples``, or over the given ``[first, last)`` sample
+        stretches fed back to back as one stream; word times are in the leg's time either way."""
         kaldi = self._kaldi(sample_rate)
         kaldi.SetWords(True)
-        pcm = to_pcm16(samples)
-        step = int(self.chunk_seconds * sample_rate) * 2
-        results = []
-        for pos in range(0, len(pcm), step):
-            if kaldi.AcceptWaveform(pcm[pos : pos + step]):
-                results.append(json.loads(kaldi.Result()))
+        step = int(self.chunk_seconds * sample_rate)
+        stretches = stretches or [(0, samples.size)]
+        results: list[dict[str, Any]] = []
+        for first, last in stretches:
+            for pos in range(first, last, step):
+                if kaldi.AcceptWaveform(to_pcm16(samples[pos : min(pos + step, last)])):
+                    results.append(json.loads(kaldi.Result()))
         results.append(json.loads(kaldi.FinalResult()))
-        return [r for r in results if r.get("result")]
+        results = [r for r in results if r.get("result")]
+        if len(stretches) > 1 or stretches[0][0] != 0:
+            to_leg = _stream_clock(stretches, sample_rate)
+            for result in results:
+                for word in result["result"]:
+                    word["start"], word["end"] = to_leg(word["start"]), to_leg(word["end"], True)
+        return results
+
+
+def _stream_clock(stretches: list[tuple[int, int]], sample_rate: int) -> Callable[..., float]:
+    """Maps a time on the stream of back-to-back stretches to the time in the whole leg. A time
+    on a junction belongs to the stretch it starts (or, for a word's end, the one it ends)."""
+    lengths = np.array([last - first for first, last in stretches])
+    stream_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) / sample_rate
+    leg_starts = np.array([first for first, _ in stretches]) / sample_rate
+
+    def to_leg(t: float, is_end: bool = False) -> float:
+        side = "left" if is_end else "right"
+        index = max(0, int(np.searchsorted(stream_starts, t, side=side)) - 1)
+        return float(leg_starts[index] + (t - stream_starts[index]))
+
+    return to_leg
 
 
 # -- demo: reference dialogues ------------------------------------------------------------------
@@ -182,7 +233,7 @@ class GroundTruthRecognizer:
             if not self.dialogues_path.is_file():
                 raise ModelMissingError(
                     f"reference dialogues {GROUND_TRUTH_FILE}",
-                    "CALLSCOPE_RECOGNIZER=ground-truth (reads $CALLSCOPE_HOME/ground_truth)",
+                    "the demo's ground-truth recognizer (reads $CALLSCOPE_HOME/ground_truth)",
                     "the demo generator, which writes them with the demo account",
                     path=self.dialogues_path,
                 )
@@ -229,9 +280,3 @@ class GroundTruthRecognizer:
     def speakers(self, call_id: Any) -> list[str]:
         turns = self._load().get(str(call_id)) or []
         return sorted({str(t.get("speaker")) for t in turns})
-
-
-def recognizer_from_settings(settings) -> Recognizer:
-    if settings.recognizer == "ground-truth":
-        return GroundTruthRecognizer(Path(settings.ground_truth_dir) / GROUND_TRUTH_FILE)
-    return VoskRecognizer(settings.vosk_model_path)

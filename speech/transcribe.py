@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from speech.audio import (
     decode,
     find_recording,
 )
-from speech.channels import UNKNOWN, split_legs
+from speech.channels import CHANNEL_NAMES, UNKNOWN, split_legs
 from speech.dialogue import (
     DEFAULT_SPLIT_PAUSE,
     Utterance,
@@ -113,8 +114,60 @@ def _recognize_legs(
     return merge_dialogue(per_leg)
 
 
+# A channel whose peak stays below this is dead (about -80 dBFS); channels closer than this to
+# each other are one signal written twice; a recording with more than CLIPPED_SHARE of its
+# samples at full scale is clipped.
+DEAD_PEAK = 1e-4
+SAME_SIGNAL = 1e-3
+CLIPPED_LEVEL, CLIPPED_SHARE = 0.999, 0.001
+
+
+def inspect_channels(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The samples to transcribe and the flags a usable but odd recording earns: a mono
+    recording labelled stereo is taken as mono, a dead channel and clipping are named."""
+    flags = []
+    if samples.shape[0] == 2:
+        peaks = np.abs(samples).max(axis=1)
+        if np.abs(samples[0] - samples[1]).max() <= SAME_SIGNAL * max(float(peaks.max()), 1e-9):
+            samples = samples[:1]
+            flags.append("mono_in_stereo")
+        else:
+            flags.extend(f"dead_channel:{CHANNEL_NAMES[i]}" for i in (0, 1) if peaks[i] < DEAD_PEAK)
+    if np.mean(np.abs(samples) >= CLIPPED_LEVEL) > CLIPPED_SHARE:
+        flags.append("clipped")
+    return samples, flags
+
+
+def transcribe_samples(
+    samples: np.ndarray,
+    client_channel: int,
+    recognizer: Recognizer,
+    call_id: Any = None,
+    split_pause: float = DEFAULT_SPLIT_PAUSE,
+) -> dict[str, Any]:
+    """Decoded audio (channels, frames) at 16 kHz to the row's recognition fields."""
+    samples, flags = inspect_channels(samples)
+    channels = split_legs(samples, client_channel)
+    per_leg = {}
+    for speaker, leg in channels.items():
+        results = recognizer.recognize(leg, TARGET_RATE, call_id=call_id, speaker=speaker)
+        per_leg[speaker] = utterances_from_results(results, speaker, split_pause)
+    dialogue = merge_dialogue(per_leg)
+    if not dialogue:
+        flags.append("no_speech")
+    seconds = samples.shape[1] / TARGET_RATE
+    return {
+        "dialogue": dialogue,
+        "prosody": prosody(legs_from_audio(channels), dialogue, seconds, source="audio"),
+        "is_stereo": samples.shape[0] == 2,
+        "reason": "; ".join(flags) or None,
+        "audio_seconds": round(seconds, 3),
+    }
+
+
 def transcribe_call(job: TranscriptionJob, recognizer: Recognizer) -> dict[str, Any]:
-    """One row of the ``transcripts`` table for a selected call."""
+    """One row of the ``transcripts`` table for a selected call. A usable recording with
+    something odd about it (no speech, a dead channel, clipping) is ``ok`` with a ``reason``."""
     base = {"rule_id": job.rule_id, "recognizer": recognizer.name}
     try:
         try:
@@ -123,18 +176,18 @@ def transcribe_call(job: TranscriptionJob, recognizer: Recognizer) -> dict[str, 
             if recognizer.requires_audio or error.kind != "missing_file":
                 raise
             return _without_audio(job, recognizer, base)
-        channels = split_legs(samples, job.client_channel)
-        dialogue = _recognize_legs(job, recognizer, channels)
-        seconds = samples.shape[1] / TARGET_RATE
-        features = prosody(legs_from_audio(channels), dialogue, seconds, source="audio")
+        out = transcribe_samples(
+            samples, job.client_channel, recognizer, job.call_id, job.split_pause
+        )
         return empty_row(
             job.communication_id,
             job.call_id,
             STATUS_OK,
-            is_stereo=samples.shape[0] == 2,
-            turns=json.dumps(turns_json(dialogue), ensure_ascii=False),
-            prosody=json.dumps(features, ensure_ascii=False),
-            audio_seconds=round(seconds, 3),
+            is_stereo=out["is_stereo"],
+            reason=out["reason"],
+            turns=json.dumps(turns_json(out["dialogue"]), ensure_ascii=False),
+            prosody=json.dumps(out["prosody"], ensure_ascii=False),
+            audio_seconds=out["audio_seconds"],
             **base,
         )
     except ModelMissingError:
@@ -168,3 +221,48 @@ def _without_audio(job: TranscriptionJob, recognizer: Any, base: dict[str, Any])
         audio_seconds=round(seconds, 3),
         **base,
     )
+
+
+# -- one recording file outside the pipeline (``callscope transcribe``) -------------------------
+LAYOUTS = {"client-left": 0, "client-right": 1, "mono": None}
+
+
+def transcribe_file(
+    path: str | Path,
+    recognizer: Recognizer,
+    layout: str = "client-left",
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+) -> dict[str, Any]:
+    """One line of ``callscope transcribe``: the status, the turns, the flat word list and the
+    prosody; an unreadable file gives ``status: error`` and its reason."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
+    line: dict[str, Any] = {"file": str(path)}
+    try:
+        samples = decode(path, max_seconds=max_seconds).samples
+        if LAYOUTS[layout] is None and samples.shape[0] == 2:
+            samples = samples.mean(axis=0, keepdims=True)
+        out = transcribe_samples(samples, LAYOUTS[layout] or 0, recognizer)
+    except (AudioError, RecognitionError) as error:
+        return {**line, "status": STATUS_ERROR, "reason": str(error)}
+    dialogue = out["dialogue"]
+    return {
+        **line,
+        "status": STATUS_OK,
+        "reason": out["reason"],
+        "is_stereo": out["is_stereo"],
+        "audio_seconds": out["audio_seconds"],
+        "turns": [
+            {k: v for k, v in u.as_dict().items() if k in ("speaker", "start", "end", "text")}
+            for u in dialogue
+        ],
+        "words": [
+            {
+                "speaker": u.speaker,
+                **{("confidence" if k == "conf" else k): v for k, v in w.items()},
+            }
+            for u in dialogue
+            for w in (word.as_dict() for word in u.words)
+        ],
+        "prosody": out["prosody"],
+    }

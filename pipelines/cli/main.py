@@ -16,6 +16,7 @@ COMMANDS = {  # command: (module under pipelines.cli, one line of help)
     "ingest": ("ingest", "Validates files into one day of a warehouse table; bad rows go to quarantine."),
     "demo": ("demo", "Generate the demo account and run the pipeline on it."),
     "transcribe-select": ("transcribe", "Previews which calls the transcription rules select."),
+    "transcribe": ("transcribe_audio", "Transcribes audio files outside the pipeline; one JSON line each."),
     "autotag": ("autotag", "Tags communications by keyword rules; prints one JSON line per tag set."),
     "smarttag": ("smarttag", "SmartTag: the trainable neural call tagger."),
     "antispam": ("antispam", "Spam scoring of callers over a window of incoming calls."),

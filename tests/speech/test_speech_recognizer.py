@@ -1,15 +1,13 @@
 """The recognizer boundary: a stand-in with Vosk's interface and JSON shapes, utterance
-segmentation, the dialogue merge, the missing-model error, and Vosk itself when a model is set."""
+segmentation, the dialogue merge and the missing-model error (the real model: test_speech_vosk)."""
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from data.errors import ModelMissingError
-from speech.audio import TARGET_RATE, decode
+from speech.audio import TARGET_RATE
 from speech.dialogue import (
     merge_dialogue,
     turns_json,
@@ -152,29 +150,6 @@ def test_ground_truth_recognizer_replays_reference_per_leg(recordings):
         recognizer.recognize(None, call_id=999, speaker="client")
 
 
-MODEL_PATH = os.environ.get(VOSK_MODEL_SETTING)
-
-
-@pytest.mark.skipif(
-    not MODEL_PATH or not Path(MODEL_PATH).is_dir(),
-    reason=f"no Vosk model: download {VOSK_MODEL_NAME} from {VOSK_MODELS_URL}, unpack it and set "
-    f"{VOSK_MODEL_SETTING} to its directory to run this test",
-)
-def test_vosk_transcribes_real_russian_speech(real_speech, recordings):
-    recognizer = VoskRecognizer(MODEL_PATH)
-    audio = decode(real_speech)
-    results = recognizer.recognize(audio.samples[0][: 20 * TARGET_RATE], TARGET_RATE)
-    words = [w for r in results for w in r["result"]]
-    assert len(words) > 10
-    assert all(0.0 <= w["conf"] <= 1.0 and w["start"] <= w["end"] for w in words)
-    assert load_vosk_model(MODEL_PATH) is load_vosk_model(MODEL_PATH)  # loaded once per process
-    call = decode(recordings.folder / "rec-2.wav").samples
-    spoken = " ".join(
-        w["word"] for r in recognizer.recognize(call[0], TARGET_RATE) for w in r["result"]
-    )
-    assert "интернет" in spoken or "договора" in spoken or "работает" in spoken
-
-
 def test_the_model_loads_once_per_process(tmp_path, monkeypatch):
     import vosk
 
@@ -194,3 +169,34 @@ def test_the_model_loads_once_per_process(tmp_path, monkeypatch):
         results = VoskRecognizer(model_dir).recognize(samples, TARGET_RATE)
         assert [w["word"] for w in results[0]["result"]] == ["добрый", "день"]
     assert loads == [str(model_dir.resolve())]
+
+
+def test_gated_decoding_feeds_only_voice_and_maps_times_back_to_the_leg():
+    from speech.gating import voice_stretches
+
+    rate = TARGET_RATE
+    t = np.arange(10 * rate) / rate
+    leg = np.random.default_rng(0).normal(0, 3e-4, t.size).astype(np.float32)
+    for first, last in ((1.0, 2.0), (6.0, 7.0)):  # two bursts of "voice"
+        inside = (t >= first) & (t < last)
+        leg[inside] += 0.3 * np.sin(2 * np.pi * 220 * t[inside]).astype(np.float32)
+    stretches = voice_stretches(leg)
+    assert len(stretches) == 2
+    (a0, b0), (a1, b1) = ((a / rate, b / rate) for a, b in stretches)
+    assert a0 <= 1.0 and b0 >= 2.0 and a1 <= 6.0 and b1 >= 7.0 and a1 - b0 > 3.0
+    fed_second = b0 - a0  # where the second stretch starts on the fed stream
+    made = []
+
+    def factory(model_path, sample_rate):
+        made.append(StandInKaldi([vosk_result(("раз", 0.4, 0.8, 0.9)),
+                                  vosk_result(("два", fed_second + 0.4, fed_second + 0.8, 0.8))],
+                                 sample_rate))  # fmt: skip
+        return made[-1]
+
+    results = VoskRecognizer("unused", recognizer_factory=factory, gate=True).recognize(leg)
+    assert len(made) == 1  # one recognizer for the leg, fed stretch after stretch
+    assert made[0].fed_bytes == 2 * sum(b - a for a, b in stretches) < 2 * leg.size
+    words = [(w["word"], w["start"], w["end"]) for r in results for w in r["result"]]
+    assert [w for w, *_ in words] == ["раз", "два"]
+    assert words[0][1:] == pytest.approx((a0 + 0.4, a0 + 0.8))
+    assert words[1][1:] == pytest.approx((a1 + 0.4, a1 + 0.8))

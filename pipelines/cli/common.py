@@ -3,13 +3,13 @@
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
 from data.errors import ConfigError, InputError, ModelMissingError
+from data.textinput import iter_jsonl, read_json  # noqa: F401 - the commands' readers
 
 EXIT_BAD_INPUT = 2
 
@@ -29,35 +29,6 @@ def run_cli(func: Callable) -> Callable:
             raise typer.Exit(1) from None
 
     return wrapper
-
-
-def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields (line number, object) for every non-blank line; bad JSON is an InputError."""
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the with below; only the open may fail here
-    except OSError as error:
-        raise InputError(path, None, None, f"cannot open: {error.strerror}") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(path, number, None, f"invalid JSON: {error.msg}") from None
-            if not isinstance(obj, dict):
-                raise InputError(path, number, None, "expected a JSON object")
-            yield number, obj
-
-
-def read_json(path: Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except OSError as error:
-        raise InputError(path, None, None, f"cannot open: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise InputError(path, error.lineno, None, f"invalid JSON: {error.msg}") from None
 
 
 def emit(obj: Any) -> None:

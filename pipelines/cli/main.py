@@ -12,6 +12,7 @@ from pipelines.cli import (
     transcribe,
     users,
 )
+from pipelines.cli.common import OneLineErrors
 
 app = typer.Typer(
     name="callscope",
@@ -19,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 
 for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users):

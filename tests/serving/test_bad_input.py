@@ -25,8 +25,13 @@ def test_deleting_a_campaign_others_refer_to_is_409_naming_them(mutable_client, 
     assert refused.status_code == 409, refused.text
     assert "virtual_numbers (74957770001) by campaign_id" in refused.json()["detail"]
     assert mutable_client.get(f"{API}/campaigns/{made[0]}", headers=headers).status_code == 200
-    # the positive case: nothing refers to the other one
+    # the positive case: nothing refers to the other one (and, once freed, to the first)
     assert mutable_client.delete(f"{API}/campaigns/{made[1]}", headers=headers).status_code == 204
+    store = ConfigStore(mutable_world.settings.database_url)
+    with store.session() as session:
+        session.delete(session.get(VirtualNumber, "74957770001"))
+    store.dispose()
+    assert mutable_client.delete(f"{API}/campaigns/{made[0]}", headers=headers).status_code == 204
 
 
 def test_a_site_naming_a_missing_account_is_422(mutable_client, mutable_world):
@@ -37,6 +42,8 @@ def test_a_site_naming_a_missing_account_is_422(mutable_client, mutable_world):
     assert refused.json()["detail"] == "account_id: account 999 does not exist"
     made = mutable_client.post(f"{API}/sites", headers=headers, json={**site, "account_id": 1})
     assert made.status_code == 201, made.text
+    gone = mutable_client.delete(f"{API}/sites/{made.json()['id']}", headers=headers)
+    assert gone.status_code == 204, gone.text
 
 
 def test_dates_near_the_ends_of_the_calendar_are_422(client, world):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from data.errors import InputError
+from data.textinput import iter_jsonl
 from models.text import Document, document_from_turns
 
 SENTIRUEVAL_OPERATORS = ("beeline", "mts", "megafon", "tele2", "rostelecom", "komstar", "skylink")
@@ -38,30 +38,23 @@ def read_jsonl(path: str | Path) -> list[Example]:
     if not path.is_file():
         raise InputError(path, None, None, "file not found")
     examples: list[Example] = []
-    with path.open(encoding="utf-8") as stream:
-        for number, raw in enumerate(stream, start=1):
-            if not raw.strip():
-                continue
-            try:
-                item = json.loads(raw)
-            except json.JSONDecodeError as error:
-                raise InputError(path, number, None, f"not valid JSON ({error.msg})") from error
-            if not isinstance(item, dict):
-                raise InputError(path, number, None, "each line must be a JSON object")
-            if "id" not in item:
-                raise InputError(path, number, "id", "missing")
-            tags = item.get("tags", [])
-            if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-                raise InputError(path, number, "tags", "must be a list of non-empty strings")
-            if "turns" in item:
-                document = _turns_document(path, number, item["turns"], item.get("prosody"))
-            elif "text" in item:
-                if not isinstance(item["text"], str):
-                    raise InputError(path, number, "text", "must be a string")
-                document = Document.from_text(item["text"])
-            else:
-                raise InputError(path, number, "text", "either text or turns is required")
-            examples.append(Example(str(item["id"]), document, tuple(dict.fromkeys(tags))))
+    for number, item in iter_jsonl(path):
+        if "id" not in item:
+            raise InputError(path, number, "id", "missing")
+        if not isinstance(item["id"], (str, int)) or isinstance(item["id"], bool):
+            raise InputError(path, number, "id", "must be a string or an integer")
+        tags = item.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            raise InputError(path, number, "tags", "must be a list of non-empty strings")
+        if "turns" in item:
+            document = _turns_document(path, number, item["turns"], item.get("prosody"))
+        elif "text" in item:
+            if not isinstance(item["text"], str):
+                raise InputError(path, number, "text", "must be a string")
+            document = Document.from_text(item["text"])
+        else:
+            raise InputError(path, number, "text", "either text or turns is required")
+        examples.append(Example(str(item["id"]), document, tuple(dict.fromkeys(tags))))
     return examples
 
 

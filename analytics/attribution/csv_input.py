@@ -28,12 +28,16 @@ def read_paths_csv(file: str | Path, sep: str = ">") -> PathTable:
         raise InputError(file, None, None, f"cannot open: {error.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(file, 1, None, "not UTF-8 text") from None
+    if not header.strip():
+        raise InputError(
+            file, 1, None, "empty file: expected a header line (path, total_conversions, …)"
+        )
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
         frame = pd.read_csv(
             file, sep=delimiter, dtype=str, keep_default_na=False, encoding="utf-8-sig"
         )
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InputError(file, _line_of(error), None, f"unreadable CSV: {error}") from None
     frame.columns = [c.strip() for c in frame.columns]
     for required in (PATH, CONVERSIONS):

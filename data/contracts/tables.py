@@ -1,6 +1,7 @@
 """The landed tables. Field names follow the CoMagic Data API v2.0 so real exports load as is."""
 
 from data.contracts.base import Check, Contract, Field
+from data.recordings import NOT_AN_ID, RECORDING_ID
 
 _TRAFFIC = (
     Field("channel", "str"),
@@ -52,6 +53,10 @@ CALLS = Contract(
     checks=(
         Check("finish_time < start_time", "impossible time: finish_time before start_time"),
         Check("talk_duration > total_duration", "talk_duration exceeds total_duration"),
+        Check(
+            f"len(list_filter(call_records, r -> NOT regexp_full_match(r, '{RECORDING_ID}'))) > 0",
+            f"field call_records: {NOT_AN_ID}",
+        ),
     ),
 )
 

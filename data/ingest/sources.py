@@ -2,7 +2,9 @@
 staging relation where every contract field is VARCHAR, with the source line of each row.
 
 Lines that cannot be parsed at all (broken CSV lines, invalid JSON) are not dropped: they come back
-as rejects with their line number and reason, and end up in quarantine.
+as rejects with their line number and reason, and end up in quarantine. A file that cannot be read
+at all (binary data, an empty file, no header naming the table's fields, not Parquet) is an
+``InputError`` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import duckdb
 import pyarrow as pa
 
 from data.contracts.base import Contract
+from data.errors import InputError
+from data.textinput import UTF16_BOMS, decode_line, loads, open_binary, refuse_binary
 
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 # Above this many rejected lines, file lines come from a join (and a sort) instead of a scalar.
 SCALAR_SHIFT_LIMIT = 512
+# A header line longer than this is not a header.
+MAX_HEADER_CHARS = 1 << 16
 
 
 @dataclass
@@ -40,8 +46,13 @@ class Staged:
 
 
 def _detect_encoding(path: Path) -> str:
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         sample = handle.read(1 << 20)
+    if not sample.strip():
+        raise InputError(path, 1, None, "empty file: the first line must be a header")
+    if sample.startswith(UTF16_BOMS):
+        return "utf-16"
+    refuse_binary(path, sample)
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -54,13 +65,31 @@ def _detect_encoding(path: Path) -> str:
 
 def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     target = workdir / (path.stem + ".utf8.csv")
-    with (
-        open(path, encoding=encoding, newline="") as src,
-        open(target, "w", encoding="utf-8", newline="") as dst,
-    ):
-        while chunk := src.read(1 << 22):
-            dst.write(chunk)
+    try:
+        with (
+            open(path, encoding=encoding, newline="") as src,
+            open(target, "w", encoding="utf-8", newline="") as dst,
+        ):
+            while chunk := src.read(1 << 22):
+                dst.write(chunk)
+    except UnicodeDecodeError:
+        raise InputError(path, _first_undecodable_line(path, encoding), None, _NOT_TEXT) from None
     return target
+
+
+_NOT_TEXT = "not text in UTF-8, cp1251 or UTF-16 (binary data?)"
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    if encoding.startswith("utf-16"):
+        return None
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _detect_delimiter(path: Path) -> str:
@@ -69,12 +98,29 @@ def _detect_delimiter(path: Path) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _header(path: Path, delimiter: str) -> list[str]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        row = next(csv.reader(handle, delimiter=delimiter), [])
+def _header(readable: Path, delimiter: str, source: Path, contract: Contract) -> list[str]:
+    """The header's column names; ``source`` is the file as given, for the messages."""
+    with open(readable, encoding="utf-8", newline="") as handle:
+        line = handle.readline(MAX_HEADER_CHARS + 1)
+    if len(line) > MAX_HEADER_CHARS:
+        raise InputError(source, 1, None, f"header line longer than {MAX_HEADER_CHARS} characters")
+    try:
+        row = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error as error:
+        raise InputError(source, 1, None, f"unreadable header: {error}") from None
     names = [name.strip().lstrip("\ufeff") for name in row]
-    if not names or any(not n for n in names):
-        raise ValueError(f"{path}: the first line must be a header naming every column")
+    if not names or all(not n for n in names):
+        raise InputError(source, 1, None, "blank header: the first line must name the columns")
+    for number, name in enumerate(names, start=1):
+        if not name:
+            raise InputError(source, 1, None, f"header column {number} has no name")
+        if names.index(name) != number - 1:
+            raise InputError(source, 1, name, "named twice in the header")
+    if not set(names) & set(contract.names):
+        expected = ", ".join(f.name for f in contract.fields if f.required) or contract.names[0]
+        raise InputError(
+            source, 1, None, f"the header names no field of table {contract.table} ({expected}, …)"
+        )
     return names
 
 
@@ -102,17 +148,20 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
         encoding = _detect_encoding(path)
         readable = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, workdir)
         delim = _detect_delimiter(readable)
-        header = _header(readable, delim)
+        header = _header(readable, delim, path, contract)
         quoted = str(readable).replace("'", "''")
         # The header is read here, not sniffed, so one broken line cannot break the whole file.
         columns = "{" + ", ".join(f"'{_sql_literal(c)}': 'VARCHAR'" for c in header) + "}"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _raw AS
-            SELECT * FROM read_csv('{quoted}', auto_detect = false, header = false, skip = 1,
-                columns = {columns}, delim = '{delim}', quote = '"', escape = '"',
-                store_rejects = true, null_padding = false, strict_mode = true,
-                max_line_size = 10000000)"""
-        )
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _raw AS
+                SELECT * FROM read_csv('{quoted}', auto_detect = false, header = false, skip = 1,
+                    columns = {columns}, delim = '{delim}', quote = '"', escape = '"',
+                    store_rejects = true, null_padding = false, strict_mode = true,
+                    max_line_size = 10000000)"""
+            )
+        except duckdb.Error as error:
+            raise InputError(path, None, None, f"unreadable CSV: {_first_line(error)}") from None
         present = [r[0] for r in con.execute("DESCRIBE _raw").fetchall()]
         rejects: dict[int, Reject] = {}
         for line, message, csv_line in con.execute(
@@ -163,6 +212,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
         workdir.rmdir()
 
 
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def _jsonish(value) -> str | None:
     if value is None:
         return None
@@ -180,16 +233,21 @@ def stage_jsonl(
     columns: dict[str, list] = {n: [] for n in names}
     lines: list[int] = []
     rejects: list[Reject] = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, raw in enumerate(handle, start=1):
+    with open_binary(path) as handle:
+        refuse_binary(path, handle.read(1 << 16))
+        handle.seek(0)
+        for number, raw_bytes in enumerate(handle, start=1):
+            raw = raw_bytes.decode("utf-8", errors="replace")
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
+                decode_line(path, number, raw_bytes)
+                obj = loads(raw)
                 if not isinstance(obj, dict):
-                    raise ValueError("expected a JSON object")
-            except ValueError as error:
-                rejects.append(Reject(number, f"invalid JSON: {error}", raw.rstrip("\n")[:10000]))
+                    raise ValueError("invalid JSON: expected a JSON object")
+            except (ValueError, InputError) as error:
+                reason = error.reason if isinstance(error, InputError) else str(error)
+                rejects.append(Reject(number, reason, raw.rstrip("\n")[:10000]))
                 continue
             for n in names:
                 columns[n].append(_jsonish(obj.get(n)))
@@ -209,26 +267,49 @@ def stage_jsonl(
 def stage_parquet(
     con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, view: str
 ) -> Staged:
+    _refuse_non_parquet(path)
     quoted = str(path).replace("'", "''")
     source = f"(SELECT *, row_number() OVER () AS _line FROM read_parquet('{quoted}'))"
-    present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    try:
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    except duckdb.Error as error:
+        raise InputError(path, None, None, f"unreadable Parquet: {_first_line(error)}") from None
     casts = []
     for f in contract.fields:
-        if f.name not in present:
+        kind = types.get(f.name)
+        if kind is None:
             casts.append(f'CAST(NULL AS VARCHAR) AS "{f.name}"')
-        elif f.type in ("json", "int_list", "str_list"):
+        elif f.type in ("json", "int_list", "str_list") and kind != "VARCHAR":
             casts.append(f'CAST(to_json("{f.name}") AS VARCHAR) AS "{f.name}"')
-        elif f.type == "datetime":
+        elif f.type == "datetime" and kind.startswith(("TIMESTAMP", "DATE")):
             casts.append(
                 f'strftime(CAST("{f.name}" AS TIMESTAMP), \'%Y-%m-%d %H:%M:%S\') AS "{f.name}"'
             )
         else:
-            casts.append(f'CAST("{f.name}" AS VARCHAR) AS "{f.name}"')
+            # a text column is typed (or quarantined) by validation like a CSV field
+            casts.append(f'TRY_CAST("{f.name}" AS VARCHAR) AS "{f.name}"')
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(casts)}, _line FROM {source}"
     )
-    rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+    try:
+        rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+    except duckdb.Error as error:
+        raise InputError(path, None, None, f"unreadable Parquet: {_first_line(error)}") from None
     return Staged(view, rows, [])
+
+
+def _refuse_non_parquet(path: Path) -> None:
+    with open_binary(path) as handle:
+        head = handle.read(4)
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size >= 12:
+            handle.seek(-4, 2)
+        tail = handle.read(4)
+    if size == 0:
+        raise InputError(path, None, None, "empty file, not Parquet")
+    if size < 12 or head != b"PAR1" or tail != b"PAR1":
+        raise InputError(path, None, None, "not a Parquet file (no PAR1 marks)")
 
 
 def stage_file(
@@ -241,4 +322,10 @@ def stage_file(
         return stage_jsonl(con, path, contract, view)
     if suffix == ".parquet":
         return stage_parquet(con, path, contract, view)
-    raise ValueError(f"{path}: unsupported landing file type {suffix!r}; use {SUPPORTED_SUFFIXES}")
+    raise InputError(
+        path,
+        None,
+        None,
+        f"unsupported file type {suffix or 'without a suffix'!r}; use "
+        f"{', '.join(SUPPORTED_SUFFIXES)} (JSON goes one object per line in .jsonl)",
+    )

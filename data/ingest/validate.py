@@ -31,6 +31,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
 def _blank(col: str) -> str:
     return f"({col} IS NULL OR trim({col}) = '')"
 
@@ -120,7 +124,7 @@ def validate(
     )
     flags = ", ".join(_blank_flag(f) for f in contract.fields)
     row_checks = [
-        f"CASE WHEN coalesce(({c.failing_sql}), false) THEN '{c.reason}' END"
+        f"CASE WHEN coalesce(({c.failing_sql}), false) THEN '{_literal(c.reason)}' END"
         for c in contract.checks
     ]
     time_col = _q(contract.time_field)

@@ -1,6 +1,7 @@
 """`callscope attribution`: credits conversions and revenue of a journeys CSV to channels."""
 
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -9,6 +10,9 @@ from analytics.attribution import MODELS, Markov, TimeDecay, make_model
 from analytics.attribution.csv_input import read_paths_csv
 from data.errors import InputError
 from pipelines.cli.common import run_cli
+
+# Markov chains of a higher order have more states than any journeys file supports.
+MAX_ORDER = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -35,17 +39,23 @@ def attribution(
         raise InputError(
             "--model", None, None, f"unknown model {model!r}; choose one of {', '.join(MODELS)}"
         )
-    if order < 1:
-        raise InputError("--order", None, None, "order must be at least 1")
-    if half_life <= 0:
-        raise InputError("--half-life", None, None, "half-life must be positive")
+    if not 1 <= order <= MAX_ORDER:
+        raise InputError("--order", None, None, f"order must be from 1 to {MAX_ORDER}")
+    if not math.isfinite(half_life) or half_life <= 0:
+        raise InputError("--half-life", None, None, "half-life must be a positive finite number")
     table = read_paths_csv(paths, sep=sep)
     params = {}
     if MODELS[model] is Markov:
         params["order"] = order
     elif MODELS[model] is TimeDecay:
         params["half_life"] = half_life
-    fitted = make_model(model, **params).fit(table)
+    try:
+        fitted = make_model(model, **params).fit(table)
+    except ValueError as error:
+        if MODELS[model] is not Markov:
+            raise
+        # a Markov order too large for the channels in the file
+        raise InputError("--order", None, None, str(error)) from None
     standard_error = getattr(fitted, "standard_error_", None)
     if standard_error is not None and not fitted.exact_:
         worst = standard_error["total_conversions"].max()

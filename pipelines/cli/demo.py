@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from data.demo.generator import DemoSpec
-from pipelines.cli.common import emit, run_cli
+from pipelines.cli.common import check_range, emit, run_cli
 
 demo_app = typer.Typer(
     help="Generate the demo account and run the pipeline on it.", no_args_is_help=True
@@ -24,6 +24,16 @@ IncomingPerDay = Annotated[int, typer.Option(help="Platform-wide incoming calls 
 def _spec(
     days, calls_per_day, accounts, seed, audio_calls, spam_days, incoming_calls_per_day
 ) -> DemoSpec:
+    for option, value, low, high in (
+        ("--days", days, 1, 3660),
+        ("--calls-per-day", calls_per_day, 1, 1_000_000),
+        ("--accounts", accounts, 1, 1000),
+        ("--seed", seed, 0, 2**32 - 1),
+        ("--audio-calls", audio_calls, 0, 10_000),
+        ("--spam-days", spam_days, 1, 3660),
+        ("--incoming-calls-per-day", incoming_calls_per_day, 1, 10_000_000),
+    ):
+        check_range(option, value, low, high)
     return DemoSpec(
         days=days,
         calls_per_day=calls_per_day,

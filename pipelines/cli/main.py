@@ -10,7 +10,8 @@ import importlib
 
 import click
 import typer
-from typer.core import TyperGroup
+
+from pipelines.cli.common import OneLineErrors
 
 COMMANDS = {  # command: (module under pipelines.cli, one line of help)
     "ingest": ("ingest", "Validates files into one day of a warehouse table; bad rows go to quarantine."),
@@ -28,7 +29,7 @@ COMMANDS = {  # command: (module under pipelines.cli, one line of help)
 }  # fmt: skip
 
 
-class LazyCommands(TyperGroup):
+class LazyCommands(OneLineErrors):
     """Lists commands from ``COMMANDS``; imports a command's module only to run it."""
 
     listing = False

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from data.config.models.access import User
 from data.config.store import ConfigStore
-from data.errors import ConfigError
+from data.errors import ConfigError, InputError
 from pipelines.cli.common import emit, run_cli
 from serving.access import accounts
 from serving.errors import ServingError
@@ -130,10 +130,13 @@ def export(output: Path = typer.Option(..., "--output", "-o", help="CSV file to 
             rows = accounts.export_rows(session)
     finally:
         store.dispose()
-    with open(output, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=accounts.EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=accounts.EXPORT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as error:
+        raise InputError(output, None, None, f"cannot write: {error.strerror}") from None
     emit({"users_rights_rows": len(rows), "output": str(output)})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -40,8 +41,12 @@ def _lines(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Iterato
 def csv_response(
     rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str
 ) -> StreamingResponse:
+    chunks = _lines(rows, columns)
+    # The first chunk runs the query: a request that cannot be answered fails here, with its
+    # 4xx, before a 200 is sent and a stream is cut.
+    first = next(chunks)
     return StreamingResponse(
-        _lines(rows, columns),
+        itertools.chain([first], chunks),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

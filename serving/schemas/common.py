@@ -33,6 +33,27 @@ def local_naive(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(_zone()).replace(tzinfo=None)
 
 
+# Dates a request may name: far enough for any history, and far from the ends of the calendar,
+# where a shift to the account's zone or a day's step would overflow.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _day_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+def _time_in_range(value: dt.datetime) -> dt.datetime:
+    # a day inside the range stays inside the calendar under any zone's offset
+    _day_in_range(value.date())
+    return value
+
+
+# A date or a time given in a request (query parameters, bodies): out of range is a 422.
+Day = Annotated[dt.date, AfterValidator(_day_in_range)]
+Time = Annotated[dt.datetime, AfterValidator(_time_in_range)]
+
 # Times are stored as the account's wall-clock time (as the CoMagic Data API gives them); the API
 # answers them as RFC 3339 with the zone's offset, so that clients never have to guess.
 Timestamp = Annotated[dt.datetime, AfterValidator(_with_zone)]

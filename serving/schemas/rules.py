@@ -1,11 +1,10 @@
 """Autotag and transcription rules as the cabinet edits them (formats of INTERFACES.md)."""
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.schemas.common import Timestamp
+from serving.schemas.common import Time, Timestamp
 from tagging.rules import Rule
 
 RULE_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,100}$"
@@ -63,8 +62,8 @@ class TranscriptionRulePublic(TranscriptionRuleBody):
 
 class CostPreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date_from: dt.datetime
-    date_till: dt.datetime
+    date_from: Time
+    date_till: Time
     rules: list[TranscriptionRuleBody] | None = Field(
         None,
         max_length=200,

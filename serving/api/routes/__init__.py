@@ -30,7 +30,7 @@ def api_router() -> APIRouter:
     router = APIRouter(
         prefix="/api/v1",
         dependencies=[Depends(enforce_rights)],
-        responses=responses(401, 403, 404, 409, 422),
+        responses=responses(400, 401, 403, 404, 409, 422),
     )
     for name in RESOURCES:
         module = importlib.import_module(f"serving.api.routes.{name}")

@@ -1,7 +1,6 @@
 """Antispam («Блокировка звонков»): the tag and block switches, the black and white lists with
 comments, the numbers flagged as spam with their reasons, and the blocked calls."""
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, status
@@ -22,6 +21,7 @@ from serving.schemas.antispam import (
     ListKind,
     TablePage,
 )
+from serving.schemas.common import Day
 
 router = APIRouter(prefix="/antispam", tags=["antispam"])
 ANTISPAM = "interface:antispam"
@@ -136,8 +136,8 @@ def _page(warehouse, rights, table, date_from, date_till, filters, limit, offset
 def flagged_numbers(
     warehouse: WarehouseDep,
     rights: RightsDep,
-    date_from: dt.date | None = Query(None, description="Default: the latest scoring run."),
-    date_till: dt.date | None = Query(None),
+    date_from: Day | None = Query(None, description="Default: the latest scoring run."),
+    date_till: Day | None = Query(None),
     is_spam: bool | None = Query(True),
     limit: int = Query(500, ge=1, le=10_000),
     offset: int = Query(0, ge=0, le=10_000_000),
@@ -159,8 +159,8 @@ def flagged_numbers(
 def blocked_calls(
     warehouse: WarehouseDep,
     rights: RightsDep,
-    date_from: dt.date | None = Query(None, description="Default: the latest day."),
-    date_till: dt.date | None = Query(None),
+    date_from: Day | None = Query(None, description="Default: the latest day."),
+    date_till: Day | None = Query(None),
     limit: int = Query(500, ge=1, le=10_000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ):

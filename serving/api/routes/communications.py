@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import Field
 
+from data.recordings import is_recording_id
 from serving.access import catalog
 from serving.access.rights import EffectiveRights, shown_contacts
 from serving.api.csv_export import CSV_RESPONSE, csv_response
@@ -28,7 +29,7 @@ from serving.api.json_body import JsonBody
 from serving.errors import Invalid, NotFound
 from serving.queries import communications as queries
 from serving.queries.tag_events import TagEventCache
-from serving.schemas.common import Page, local_naive
+from serving.schemas.common import Page, Time, local_naive
 from serving.schemas.common import zone as local_zone
 from serving.schemas.communications import (
     CommunicationDetail,
@@ -87,8 +88,8 @@ class Filters:
 
 
 async def list_filters(
-    date_from: dt.datetime | None = Query(None, description="From this time on (inclusive)."),
-    date_till: dt.datetime | None = Query(None, description="Up to this time (inclusive)."),
+    date_from: Time | None = Query(None, description="From this time on (inclusive)."),
+    date_till: Time | None = Query(None, description="Up to this time (inclusive)."),
     communication_type: list[Literal["call", "chat", "offline_message"]] = Query([]),
     site_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
     campaign_id: list[Annotated[int, Field(ge=1, le=2**53)]] = Query([], max_length=500),
@@ -274,7 +275,9 @@ def read_recording(
     """The call's first recording; needs the separate «call recordings» right."""
     row = queries.fetch_one(warehouse, communication_id)
     for record_id in list((row or {}).get("call_records") or []):
-        path = find_recording(settings.recordings_dir, str(record_id))
+        if not is_recording_id(record_id):  # a path from the input never leaves the folder
+            continue
+        path = find_recording(settings.recordings_dir, record_id)
         if path is not None:
             return FileResponse(path, filename=path.name)
     raise NotFound(f"communication {communication_id} has no recording on disk")

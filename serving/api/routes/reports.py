@@ -16,6 +16,7 @@ from serving.api.guard import needs
 from serving.api.json_body import JsonBody
 from serving.errors import Invalid
 from serving.queries import reports as queries
+from serving.schemas.common import Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -109,8 +110,8 @@ def read_report(
     report: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9_-]+$")],
     warehouse: WarehouseDep,
     rights: RightsDep,
-    date_from: dt.date | None = Query(None),
-    date_till: dt.date | None = Query(None),
+    date_from: Day | None = Query(None),
+    date_till: Day | None = Query(None),
     site_id: int | None = Query(None, ge=1, le=2**53),
     campaign_id: int | None = Query(None, ge=1, le=2**53),
     model: str | None = Query(

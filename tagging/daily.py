@@ -30,6 +30,15 @@ def load_timeline(
         return RuleTimeline.between(session, start, start + dt.timedelta(days=2))
 
 
+HISTORY_COLUMNS = [
+    "communication_id",
+    "communication_type",
+    "visitor_id",
+    "contact_phone_number",
+    "date_time",
+]
+
+
 def tag_partition(
     warehouse: Warehouse,
     store: ConfigStore,
@@ -42,39 +51,57 @@ def tag_partition(
     By default each communication gets the rule versions in effect when it ended; with
     `rules_as_of` (a re-tag backfill) every communication gets the rules of that moment.
     """
-    timeline = load_timeline(store, day, rules_as_of)
-    with store.session() as session:
-        sites = load_site_settings(session)
     communications = warehouse.read("communications", day, day)
     transcripts = (
         warehouse.read("transcripts", day, day) if warehouse.has_table("transcripts") else None
     )
+    result = tag_communications(
+        warehouse, store, day, communications, transcripts, load_spam_tags(warehouse, day),
+        rules_as_of,
+    )  # fmt: skip
+    if write:
+        warehouse.write_partition(TABLE, day, result.assignments)
+    return result
+
+
+def tag_communications(
+    warehouse: Warehouse,
+    store: ConfigStore,
+    day: dt.date,
+    communications: pd.DataFrame,
+    transcripts: pd.DataFrame | None,
+    spam_tags: pd.DataFrame | None,
+    rules_as_of: dt.datetime | None = None,
+    same_day: pd.DataFrame | None = None,
+) -> DayTagging:
+    """Tags some of one day's communications (the whole day, or a live micro-batch).
+
+    ``same_day`` holds the day's other communications, which a repeat contact looks back over.
+    """
+    timeline = load_timeline(store, day, rules_as_of)
+    with store.session() as session:
+        sites = load_site_settings(session)
     period = longest_repeat_period(sites)
     history = (
         warehouse.read(
             "communications",
             day - dt.timedelta(days=period),
             day - dt.timedelta(days=1),
-            columns=[
-                "communication_id",
-                "communication_type",
-                "visitor_id",
-                "contact_phone_number",
-                "date_time",
-            ],
+            columns=HISTORY_COLUMNS,
         )
         if communications.shape[0]
         else pd.DataFrame()
     )
+    if same_day is not None and not same_day.empty and communications.shape[0]:
+        parts = [f for f in (history, same_day[HISTORY_COLUMNS]) if not f.empty]
+        history = pd.concat(parts, ignore_index=True)
     result = tag_day(
         communications,
         transcripts,
         timeline.matcher_at,
         history=history,
         sites=sites,
-        spam_tags=load_spam_tags(warehouse, day),
+        spam_tags=spam_tags,
     )
     result.stats["rule_versions"] = len(timeline.rules)
-    if write:
-        warehouse.write_partition(TABLE, day, result.assignments)
     return result

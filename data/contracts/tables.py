@@ -52,6 +52,9 @@ CALLS = Contract(
     checks=(
         Check("finish_time < start_time", "impossible time: finish_time before start_time"),
         Check("talk_duration > total_duration", "talk_duration exceeds total_duration"),
+        Check(
+            "direction NOT IN ('in', 'out')", "field direction: unknown value, expected in or out"
+        ),
     ),
 )
 

@@ -8,7 +8,9 @@ from pipelines.cli import (
     autotag,
     demo,
     ingest,
+    live,
     smarttag,
+    sources,
     transcribe,
     users,
 )
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 
 for module in (ingest, demo, transcribe, autotag, smarttag, antispam, attribution, users):
+    module.register(app)
+for module in (sources, live):
     module.register(app)
 
 if __name__ == "__main__":

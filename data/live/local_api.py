@@ -81,6 +81,7 @@ class LocalDataApi:
         self.faults: list[Any] = []  # HTTP status ints, "timeout", "malformed", "not_json"
         self.page_hooks: list = []  # callables(method, params, result) -> result, for tests
         self.requests: list[dict] = []
+        self.limit_errors = 0
         self.lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
         self.timeout_seconds = 5.0
@@ -124,6 +125,7 @@ class LocalDataApi:
                 return _error(rid, -32001, "access_token_invalid", "Неверный токен")
             limits = self.limits()
             if limits["minute_remaining"] <= 0 or limits["day_remaining"] <= 0:
+                self.limit_errors += 1
                 return _error(rid, -32029, "limit_exceeded", "Превышен лимит", limits=limits)
             self.minute_used += 1
             self.day_used += 1

@@ -32,7 +32,9 @@ OK, ERROR, GAVE_UP = "ok", "error", "gave_up"
 
 
 class RecordingError(Exception):
-    pass
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def in_store(recordings_dir: Path, record_id: str) -> bool:
@@ -68,7 +70,7 @@ def download(
 ) -> tuple[Path, str]:
     """Downloads one record (retrying transient failures); returns its path and sha256."""
     if not RECORD_ID.match(record_id):
-        raise RecordingError(f"record id {record_id!r} is not a plain id")
+        raise RecordingError(f"record id {record_id!r} is not a plain id", permanent=True)
     body = b""
     for attempt in range(retries + 1):
         try:
@@ -157,7 +159,8 @@ def fetch_recordings(
             )
         except RecordingError as exc:
             state.error = str(exc)[:1000]
-            state.status = GAVE_UP if state.attempts >= max_attempts else ERROR
+            final = exc.permanent or state.attempts >= max_attempts
+            state.status = GAVE_UP if final else ERROR
             result.failed += 1
             result.gave_up += state.status == GAVE_UP
             result.errors.append(f"record {record_id} of call {call_id}: {exc}")

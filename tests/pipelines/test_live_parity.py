@@ -5,7 +5,6 @@ import json
 
 import pandas as pd
 import pytest
-from tests.data.live_world import HeardGroundTruth, World
 
 from antispam import nightly, policy
 from antispam.lists import add_to_list, set_switches
@@ -17,6 +16,7 @@ from data.warehouse import Warehouse
 from speech.daily import SpeechRun, transcribe_day
 from tagging.daily import tag_partition
 from tagging.smarttag import smarttag_day
+from tests.data.live_world import HeardGroundTruth, World
 
 TABLES = [
     "calls", "chats", "offline_messages", "communications", "transcripts", "blocked_calls",

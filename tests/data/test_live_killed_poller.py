@@ -9,14 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from live_world import World
+
+from tests.data.live_world import World
 
 CHILD = textwrap.dedent(
     """
     import sys, time, datetime as dt
     from pathlib import Path
     sys.path.insert(0, {tests!r})
-    from live_world import World
+    from tests.data.live_world import World
     from data.config.store import ConfigStore
     from pipelines.defs.live.runner import run_once
 

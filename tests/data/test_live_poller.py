@@ -3,11 +3,11 @@
 import datetime as dt
 
 import pytest
-from live_world import World
 from sqlalchemy import select
 
 from data.config.models.core import Campaign, Site
 from data.config.models.live import LiveCursor, LiveSource, RecordingFetch
+from tests.data.live_world import World
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -21,6 +21,7 @@ RESOURCES = (
     "communications",
     "reports",
     "notifications",
+    "sources",
 )
 
 

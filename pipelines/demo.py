@@ -224,6 +224,9 @@ def run_demo(spec: DemoSpec, fresh: bool = True) -> DemoSummary:
                 lambda: smarttag_demo(instance, defs, summary, prepared.admin_token),
             )
     materialize(plan.after, "marts")
+    from pipelines.defs.live.demo import live_demo  # the live path on a local Data API
+
+    _step(summary, "live", lambda: summary.notes.append(live_demo(get_settings().home)))
     _tally(summary)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -24,6 +24,7 @@ import multiprocessing as mp
 import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--recognizer-cost", type=float, default=DEFAULT_COST,
                         help="CPU seconds per audio second of the real recognizer")  # fmt: skip
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
-    args = parser.parse_args(argv or [])
+    args = parser.parse_args(argv if argv is not None else [])
     if args.quick:
         args.minutes, args.calls_per_day, args.interval = 1.0, 2_880.0, 20.0
     figures = run(args.minutes, args.calls_per_day, args.recognizer_cost, args.interval)
@@ -264,4 +265,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

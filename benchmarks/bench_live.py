@@ -80,8 +80,9 @@ class CostedStandIn(GroundTruthRecognizer):
         return super().recognize(samples, sample_rate, call_id=call_id, speaker=speaker)
 
 
-def _produce(queue, dialogues: str, per_minute: float, seconds: float, talk: tuple) -> None:
-    """Child process: the local Data API and an account making calls at a steady rate."""
+def _produce(url_queue, made, producing, serving, dialogues: str, per_minute: float, talk) -> None:
+    """Child process: the local Data API and an account making calls at a steady rate while
+    ``producing`` is set; it serves until ``serving`` is cleared."""
     from data.live.local_api import LocalDataApi
     from data.live.simulate import SimulatedAccount
 
@@ -89,16 +90,16 @@ def _produce(queue, dialogues: str, per_minute: float, seconds: float, talk: tup
     url = api.start()
     account = SimulatedAccount(api, 7, "bench-token-0123456789", seed=7,
                                dialogues_path=Path(dialogues), talk_seconds=talk)  # fmt: skip
-    queue.put(url)
-    started, made = time.monotonic(), 0
-    while time.monotonic() - started < seconds:
+    url_queue.put(url)
+    started = time.monotonic()
+    while producing.is_set():
         due = int((time.monotonic() - started) * per_minute / 60.0) + 1
-        while made < due:
-            account.call(local_now(), lost=made % 10 == 9)
-            made += 1
+        while made.value < due:
+            account.call(local_now(), lost=made.value % 10 == 9)
+            made.value += 1
         time.sleep(0.2)
-    queue.put(made)
-    queue.get()  # the parent's nightly run still reads the API; stop when told
+    while serving.is_set():
+        time.sleep(0.2)
     api.stop()
 
 
@@ -135,11 +136,14 @@ def run(minutes: float, per_day: float, cost: float, interval: float, talk=(20, 
     root = Path(tempfile.mkdtemp(prefix="bench-live-"))
     dialogues = root / "ground_truth" / "call_dialogues.jsonl"
     context = mp.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_produce, args=(queue, str(dialogues), per_day / 1440.0,
-                                                   minutes * 60.0, talk))  # fmt: skip
+    queue, made = context.Queue(), context.Value("i", 0)
+    producing, serving = context.Event(), context.Event()
+    producing.set()
+    serving.set()
+    child = context.Process(target=_produce, args=(queue, made, producing, serving,
+                                                   str(dialogues), per_day / 1440.0, talk))  # fmt: skip
     child.start()
-    url = queue.get(timeout=120)
+    url = queue.get(timeout=300)
     store, warehouse = _setup(root), Warehouse(root / "warehouse")
     with store.session() as session:
         add_source(session, "comagic", 7, "bench-token-0123456789", url)
@@ -164,7 +168,9 @@ def run(minutes: float, per_day: float, cost: float, interval: float, talk=(20, 
         if produced is not None:
             break
         if time.monotonic() >= deadline:
-            produced = queue.get(timeout=120)
+            producing.clear()
+            time.sleep(1.0)
+            produced = made.value
             continue  # one last poll for the calls of the final interval
         time.sleep(max(interval - (time.monotonic() - started_wall), 0.0))
     calls = warehouse.read("calls", columns=["id", "finish_time", "talk_duration"])
@@ -176,7 +182,7 @@ def run(minutes: float, per_day: float, cost: float, interval: float, talk=(20, 
     ]
     communications = warehouse.count("communications")
     nightly_cpu = _nightly(root, url, store, warehouse, recognizer)
-    queue.put("stop")
+    serving.clear()
     child.join(timeout=60)
     return {
         "minutes": minutes,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -70,8 +72,13 @@ def write_rows(
     known_site_ids: list[int] | None,
     today: dt.date,
     now: dt.datetime | None = None,
+    landing: tuple[Path, str] | None = None,
 ) -> Written:
-    """Validates ``rows`` and writes the new and changed ones; quarantine goes to ``today``."""
+    """Validates ``rows`` and writes the new and changed ones; quarantine goes to ``today``.
+
+    With ``landing`` (landing folder, file name), the new, changed and rejected rows are first
+    landed as JSONL where the nightly ingest reads them, so the nightly run of a day rebuilds
+    the same raw rows instead of replacing them with the day's export files alone."""
     contract = contract_for(table)
     written = Written(table, rows_in=len(rows) + len(problems))
     con = duckdb.connect(":memory:")
@@ -94,6 +101,7 @@ def write_rows(
                 f'SELECT DISTINCT CAST("{time_field}" AS DATE) FROM _accepted ORDER BY 1'
             ).fetchall()
         ]
+        pending: list[tuple[dt.date, pa.Table]] = []
         columns = ", ".join(f'n."{c}"' for c in contract.names)
         old_columns = ", ".join(f'o."{c}"' for c in contract.names)
         for day in days:
@@ -119,13 +127,42 @@ def write_rows(
             written.unchanged += len(ids_today) - changed.num_rows
             if changed.num_rows:
                 frame = changed.drop_columns(["_new"])
-                sink.append(warehouse, table, day, frame, "id")
+                pending.append((day, frame))
                 written.changed_ids[day] = frame.column("id").to_pylist()
             if "call_records" in contract.names:
                 for call_id, records in con.execute(
                     f"SELECT id, call_records FROM {day_rows} WHERE len(call_records) > 0", [day]
                 ).fetchall():
                     written.records.append((int(call_id), day, list(records)))
+        if landing is not None:
+            rejected = [r for r in result.quarantine.column("line").to_pylist() if r is not None]
+            _land(landing, table, time_field, rows, written.changed_ids, rejected, today)
+        for day, frame in pending:
+            sink.append(warehouse, table, day, frame, "id")
     finally:
         con.close()
     return written
+
+
+def _land(landing, table, time_field, rows, changed_ids, rejected_lines, today) -> None:
+    folder, name = landing
+    changed = {i for ids in changed_ids.values() for i in ids}
+    by_day: dict[str, list[dict]] = {}
+    for line, row in enumerate(rows, start=1):
+        if row.get("id") in changed or line in rejected_lines:
+            day = str(row.get(time_field) or "")[:10]
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                day = today.isoformat()
+            by_day.setdefault(day, []).append(row)
+    for day, day_rows in by_day.items():
+        target = Path(folder) / table / day / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{name}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for row in day_rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)

@@ -54,6 +54,7 @@ class PollOptions:
     clock: Clock | None = None
     now: Callable[[], dt.datetime] | None = None  # API wall-clock time; default: now in timezone
     on_fetched: Callable[[str, int], None] | None = None  # after a fetch, before any write
+    landing_dir: Path | None = None  # where new and changed rows are landed for the nightly run
 
 
 @dataclass
@@ -197,8 +198,11 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
         if options.on_fetched is not None:
             options.on_fetched(report, len(window.rows))
         origin = f"comagic_api:account {source.account_id}:{report}"
+        landing = None
+        if options.landing_dir is not None:
+            landing = (options.landing_dir, f"comagic_api_s{source.id}_{end:%Y%m%dT%H%M%S}.jsonl")
         written = write_rows(warehouse, report, window.rows, window.problems, origin, sites,
-                             today)  # fmt: skip
+                             today, landing=landing)  # fmt: skip
         _count(result, written, window.problems)
         for day, ids in written.changed_ids.items():
             batch.add(report, day, ids)

@@ -79,7 +79,8 @@ class World:
 
     def options(self, **overrides) -> PollOptions:
         values = {"now": lambda: self.now, "clock": self.clock, "backoff_seconds": 0.01,
-                  "recording_backoff_seconds": 0.01, "timeout_seconds": 2.0}  # fmt: skip
+                  "recording_backoff_seconds": 0.01, "timeout_seconds": 2.0,
+                  "landing_dir": self.root / "landing"}  # fmt: skip
         values.update(overrides)
         return PollOptions(**values)
 

@@ -37,7 +37,7 @@ def run_once(
     store = store or ConfigStore.from_settings()
     warehouse = warehouse or Warehouse.from_settings()
     steps = steps or steps_from_settings(store, warehouse)
-    options = options or PollOptions(timezone=settings.timezone)
+    options = options or PollOptions(timezone=settings.timezone, landing_dir=settings.landing_dir)
     return poll_all(store, warehouse, steps.recordings_dir, steps, options)
 
 

@@ -137,6 +137,17 @@ def smarttag_day(warehouse, store, day) -> tuple[pd.DataFrame, TaggingStats]:
     stats = TaggingStats()
     calls = recognized_calls(warehouse, list(models), day, day)
     calls = calls[~calls["communication_id"].isin(inactive_site_ids(warehouse, day))]
+    return tag_recognized(calls, models, tags, stats), stats
+
+
+def tag_recognized(
+    calls: pd.DataFrame,
+    models: dict[int, tuple[str, str]],
+    tags: dict[int, set[str]],
+    stats: TaggingStats,
+) -> pd.DataFrame:
+    """SmartTag rows for recognized calls (communication_id, communication_type, account_id,
+    turns, prosody) of the accounts in ``models`` (account → model directory, version ref)."""
     frames = []
     for account_id, (path, ref) in sorted(models.items()):
         mine = calls[calls["account_id"] == account_id]
@@ -147,5 +158,4 @@ def smarttag_day(warehouse, store, day) -> tuple[pd.DataFrame, TaggingStats]:
         frame = tag_calls(mine, load_model(path), ref, known, stats)
         stats.per_account[account_id] = len(frame)
         frames.append(frame)
-    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    return result, stats
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

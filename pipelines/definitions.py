@@ -2,7 +2,16 @@
 
 import dagster as dg
 
-from pipelines.defs import analytics, antispam, ingest, notifications, smarttag, speech, tagging
+from pipelines.defs import (
+    analytics,
+    antispam,
+    ingest,
+    live,
+    notifications,
+    smarttag,
+    speech,
+    tagging,
+)
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_definitions
 
@@ -13,6 +22,7 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
         ingest.defs, speech.defs, tagging.defs, smarttag.defs, antispam.defs, analytics.defs
     )
     concepts = dg.Definitions.merge(concepts, notifications.defs)
+    concepts = dg.Definitions.merge(concepts, live.defs)
     return dg.Definitions.merge(
         concepts,
         nightly_definitions(concepts),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from tagging.autotag import DayTagging, tag_day
@@ -40,21 +42,37 @@ def tag_partition(
     By default each communication gets the rule versions in effect when it ended; with
     `rules_as_of` (a re-tag backfill) every communication gets the rules of that moment.
     """
-    timeline = load_timeline(store, day, rules_as_of)
-    with store.session() as session:
-        sites = load_site_settings(session)
     communications = warehouse.read("communications", day, day)
     transcripts = (
         warehouse.read("transcripts", day, day) if warehouse.has_table("transcripts") else None
     )
+    result = tag_communications(
+        store, day, communications, transcripts, load_spam_tags(warehouse, day), rules_as_of
+    )
+    if write:
+        warehouse.write_partition(TABLE, day, result.assignments)
+    return result
+
+
+def tag_communications(
+    store: ConfigStore,
+    day: dt.date,
+    communications: pd.DataFrame,
+    transcripts: pd.DataFrame | None,
+    spam_tags: pd.DataFrame | None,
+    rules_as_of: dt.datetime | None = None,
+) -> DayTagging:
+    """Tags some of one day's communications (the whole day, or a live micro-batch). Repeat,
+    target and lost come with each communication's row (``data.communications``)."""
+    timeline = load_timeline(store, day, rules_as_of)
+    with store.session() as session:
+        sites = load_site_settings(session)
     result = tag_day(
         communications,
         transcripts,
         timeline.matcher_at,
         sites=sites,
-        spam_tags=load_spam_tags(warehouse, day),
+        spam_tags=spam_tags,
     )
     result.stats["rule_versions"] = len(timeline.rules)
-    if write:
-        warehouse.write_partition(TABLE, day, result.assignments)
     return result

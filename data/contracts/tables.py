@@ -57,6 +57,9 @@ CALLS = Contract(
             f"len(list_filter(call_records, r -> NOT regexp_full_match(r, '{RECORDING_ID}'))) > 0",
             f"field call_records: {NOT_AN_ID}",
         ),
+        Check(
+            "direction NOT IN ('in', 'out')", "field direction: unknown value, expected in or out"
+        ),
     ),
 )
 

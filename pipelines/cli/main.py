@@ -25,6 +25,8 @@ COMMANDS = {  # command: (module under pipelines.cli, one line of help)
     "users": ("users", "Cabinet users, their API tokens and rights."),
     "sql": ("sql", "Runs a read-only query over the warehouse and prints CSV."),
     "warehouse": ("warehouse", "Warehouse upkeep: compaction and the retention job."),
+    "sources": ("sources", "Data API sources of the live path."),
+    "live": ("live", "The live path: Data API sources polled and processed."),
     "notifications": ("notifications", "Notifications: raise events, deliver the outbox."),
 }  # fmt: skip
 

@@ -18,6 +18,7 @@ from data.settings import get_settings
 from data.warehouse import Warehouse
 from pipelines.demo.api_driver import smarttag_demo
 from pipelines.demo.definitions import demo_definitions
+from pipelines.demo.live import live_demo
 from pipelines.demo.notifications import NotificationsDemo
 from pipelines.demo.plan import plan as make_plan
 from pipelines.demo.progress import Progress
@@ -138,6 +139,11 @@ def run_demo(
         c["rows written"] = materialize(plan.after, "marts")
     with progress.step("notifications"):
         notifications.finish(summary)
+    with progress.step("live path on a local Data API"):
+        try:
+            summary.notes.append(live_demo(prepared.home))
+        except Exception as error:  # the demo reports a broken step and carries on
+            summary.failed_steps.append(f"live: {type(error).__name__}: {error}"[:400])
     tally(summary, warehouse)
     summary.seconds = progress.total()
     return summary

@@ -33,7 +33,9 @@ RIGHT_SCOPES = (
     "contact_data",
     "tags",
 )
-INTERFACES = ("notifications", "autotag", "transcription", "smarttag", "antispam", "users")
+INTERFACES = (
+    "notifications", "autotag", "transcription", "smarttag", "antispam", "users", "integration",
+)  # fmt: skip
 
 
 class RightsSet(Base):

@@ -23,6 +23,7 @@ RESOURCES = (
     "notifications",
     "notification_intake",
     "recording_links",
+    "sources",
 )
 
 

@@ -32,17 +32,17 @@ def _good_day(tmp_path) -> Warehouse:
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "reason"),
     [
-        ("header_only.csv", HEADER + "\n"),
-        ("all_bad.csv", HEADER + "\nx;not a time;maybe;1;-1;2\n"),
-        ("binary.jsonl", b"\x00\x01\x02\xff\xfe garbage\n"),
+        ("header_only.csv", HEADER + "\n", "keeps its 2 rows"),
+        ("all_bad.csv", HEADER + "\nx;not a time;maybe;1;-1;2\n", "keeps its 2 rows"),
+        ("binary.jsonl", b"\x00\x01\x02\xff\xfe garbage\n", "binary data"),
     ],
 )
-def test_input_without_rows_keeps_a_day_that_has_rows(tmp_path, name, content):
+def test_input_without_rows_keeps_a_day_that_has_rows(tmp_path, name, content, reason):
     wh = _good_day(tmp_path)
     before = (wh.snapshot("calls").version, wh.read("quarantine_calls"))
-    with pytest.raises(InputError, match="keeps its 2 rows"):
+    with pytest.raises(InputError, match=reason):
         ingest_files(wh, "calls", DAY, [_file(tmp_path / name, content)])
     assert wh.snapshot("calls").version == before[0] and wh.count("calls") == 2
     assert wh.read("quarantine_calls").equals(before[1])

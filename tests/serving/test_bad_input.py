@@ -34,13 +34,14 @@ def test_deleting_a_campaign_others_refer_to_is_409_naming_them(mutable_client, 
     assert mutable_client.delete(f"{API}/campaigns/{made[0]}", headers=headers).status_code == 204
 
 
-def test_a_site_naming_a_missing_account_is_422(mutable_client, mutable_world):
+def test_a_site_naming_an_account_is_422(mutable_client, mutable_world):
+    """A site belongs to the caller's account: naming one in the body is refused by name."""
     headers = auth(mutable_world, "admin")
     site = {"domain_name": "bad-input.example.ru"}
     refused = mutable_client.post(f"{API}/sites", headers=headers, json={**site, "account_id": 999})
     assert refused.status_code == 422, refused.text
-    assert refused.json()["detail"] == "account_id: account 999 does not exist"
-    made = mutable_client.post(f"{API}/sites", headers=headers, json={**site, "account_id": 1})
+    assert "account_id" in refused.json()["detail"]
+    made = mutable_client.post(f"{API}/sites", headers=headers, json=site)
     assert made.status_code == 201, made.text
     gone = mutable_client.delete(f"{API}/sites/{made.json()['id']}", headers=headers)
     assert gone.status_code == 204, gone.text

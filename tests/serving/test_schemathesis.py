@@ -60,7 +60,7 @@ class Identities:
     def fresh(self) -> dict[str, str]:
         with self.store.session() as session:
             user = accounts.create_user(
-                session, f"fuzz{next(self.counter)}", "test", full_access=True
+                session, f"fuzz{next(self.counter)}", "test", full_access=True, account_id=1
             )
             self.token = accounts.issue_token(session, user)
         return self.headers()

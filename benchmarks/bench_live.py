@@ -213,14 +213,13 @@ def run(minutes: float, per_day: float, cost: float, interval: float, talk=(20, 
 def _nightly(root: Path, url: str, store, live_warehouse, recognizer) -> float:
     """The same calls through the nightly path: landing files from the same API, then the
     day's assets' domain functions. Returns its CPU seconds."""
-    from tagging.smarttag import smarttag_day
-
     from antispam import nightly, policy
     from data.communications import build_communications
     from data.config.queries import known_site_ids, sites_frame
     from data.ingest.comagic_api import ComagicDataApi, download_day
     from data.ingest.landing import ingest_day
     from data.warehouse import Warehouse
+    from models.inference import smarttag_day
     from speech.daily import SpeechRun, transcribe_day
     from tagging.daily import tag_partition
 

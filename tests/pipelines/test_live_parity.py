@@ -5,7 +5,6 @@ import json
 
 import pandas as pd
 import pytest
-from tagging.smarttag import smarttag_day
 
 from antispam import nightly, policy
 from antispam.lists import add_to_list, set_switches
@@ -14,6 +13,7 @@ from data.communications import build_communications
 from data.config.queries import known_site_ids, sites_frame
 from data.ingest.landing import ingest_day
 from data.warehouse import Warehouse
+from models.inference import smarttag_day
 from speech.daily import SpeechRun, transcribe_day
 from tagging.daily import tag_partition
 from tests.data.live_world import HeardGroundTruth, World

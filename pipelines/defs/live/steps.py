@@ -17,8 +17,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from tagging.smarttag import COLUMNS as SMARTTAG_COLUMNS
-from tagging.smarttag import TaggingStats, account_tags, tag_recognized
 
 from antispam import policy
 from data.communications import build_communications
@@ -27,6 +25,8 @@ from data.config.store import ConfigStore
 from data.live import sink
 from data.live.poller import Batch
 from data.warehouse import Warehouse
+from models.inference import COLUMNS as SMARTTAG_COLUMNS
+from models.inference import TaggingStats, account_tags, tag_recognized
 from models.registry import enabled_models
 from speech.config import load_layouts, load_rules
 from speech.daily import TABLE as TRANSCRIPTS

@@ -39,6 +39,8 @@ FEATURES = [
     "lifetime_days",
     "active_days",
     "calls_per_active_day",
+    "one_ring_share",
+    "repeat_day_share",
 ]
 _UPPER_EDGE = 2 * DURATION_EDGES[-1]
 # The daily gap CVs are summed as integers in units of 1e-9: an integer sum is the same in any
@@ -101,6 +103,7 @@ _SUMMED = (
     "gap_cv_units",
     "gap_cv_days",
     "active_days",
+    "account_days",
 )
 _MAXED = ("max_hour_calls", "max_day_calls", "max_accounts_day", "max_virtual_day")
 
@@ -111,7 +114,7 @@ def daily_rows_sql(source: str, ranges: Sequence[tuple[dt.date, dt.date]]) -> st
     SELECT caller, calls, answered, short_calls, night_calls, active_hours, n_gaps,
         sum_duration, {", ".join(DURATION_BINS)},
         round(gap_cv_sum * {GAP_CV_SCALE})::BIGINT AS gap_cv_units, gap_cv_days,
-        1 AS active_days, max_hour_calls, calls AS max_day_calls,
+        1 AS active_days, accounts_day AS account_days, max_hour_calls, calls AS max_day_calls,
         accounts_day AS max_accounts_day, virtual_numbers_day AS max_virtual_day,
         date AS first_day, date AS last_day, {", ".join(ACCOUNT_WORDS + VIRTUAL_WORDS)}
     FROM {source} WHERE {where or "false"}
@@ -227,6 +230,15 @@ def derive_features(sums: pd.DataFrame) -> pd.DataFrame:
     out["lifetime_days"] = ((last - first) / np.timedelta64(1, "D")).astype(np.float64) + 1
     out["active_days"] = active_days
     out["calls_per_active_day"] = calls / active_days
+    # Under 5 s in all: a ring or two and gone (wangiri) or an instant hang-up.
+    out["one_ring_share"] = sums["dur_0"].to_numpy() / calls
+    # The share of (account, day) contacts that went to an account already called on an
+    # earlier day: the repeat relationships of couriers and partners against a dialer working
+    # down a list. A saturated sketch only knows "at least", so the share is unknown there.
+    account_days = np.maximum(sums["account_days"].to_numpy(dtype=np.float64), 1.0)
+    distinct = np.minimum(out["distinct_accounts"].to_numpy(), account_days)
+    repeat = np.clip(1.0 - distinct / account_days, 0.0, 1.0)
+    out["repeat_day_share"] = np.where(accounts >= sketch.SATURATED, np.nan, repeat)
     return out
 
 

@@ -48,10 +48,19 @@ _UPPER_EDGE = 2 * DURATION_EDGES[-1]
 GAP_CV_SCALE = 1_000_000_000
 
 
+MAX_WINDOW_DAYS = 3660  # ten years: beyond any log the platform keeps
+
+
 def window_bounds(as_of: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
-    if window_days < 1:
-        raise ValueError(f"window_days must be at least 1, got {window_days}")
-    return as_of - dt.timedelta(days=window_days - 1), as_of
+    """First and last day of the window; ValueError (one line) for a window that cannot be."""
+    if not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise ValueError(f"window_days must be between 1 and {MAX_WINDOW_DAYS}, got {window_days}")
+    try:
+        return as_of - dt.timedelta(days=window_days - 1), as_of
+    except OverflowError:
+        raise ValueError(
+            f"a window of {window_days} days ending on {as_of} would start before year 1"
+        ) from None
 
 
 def _account_bits_sql() -> str:
@@ -192,6 +201,21 @@ def window_features(
     finally:
         con.execute("DROP TABLE IF EXISTS _eligible")
     return derive_features(sums.sort_values("caller", ignore_index=True))
+
+
+def callers_seen(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: dt.date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    *,
+    monthly: str | None = None,
+    months: Sequence[dt.date] = (),
+) -> int:
+    """About how many callers the window holds, scored or not (HyperLogLog: one cheap pass)."""
+    start, end = window_bounds(as_of, window_days)
+    rows = _tier_rows_sql(source, start, end, monthly, months)
+    return int(con.execute(f"SELECT approx_count_distinct(caller) FROM ({rows})").fetchone()[0])
 
 
 def caller_counts(

@@ -109,10 +109,14 @@ def _step_score(root: str, model_dir: str, tier: str) -> dict:
     """The nightly scoring; ``tier`` "daily" sums the daily rollups only (the former way),
     "monthly" reads the closed months from the monthly tier (built beforehand by ``months``)."""
     from antispam import nightly
-    from antispam.training import load_current
+    from antispam.model import SpamModel
     from data.warehouse import Warehouse
 
-    model, version = load_current(Path(model_dir))
+    # "default": no trained model, the label-free scorer with its threshold from the window
+    if model_dir == "default":
+        model, version = None, None
+    else:
+        model, version = SpamModel.load(Path(model_dir)), Path(model_dir).name
     started = time.perf_counter()
     result = nightly.score_window(
         Warehouse(Path(root) / "warehouse"),
@@ -281,8 +285,7 @@ def quality(calls: int) -> tuple[dict, Path]:
     with duckdb.connect() as con:
         features = window_features(con, warehouse.scan(ROLLUP_TABLE), END, WINDOW_DAYS)
     model, report = train(features, labels, seed=0)
-    model_dir = root / "models"
-    save_version(model, report, model_dir)
+    model_dir = root / "models" / "antispam" / save_version(model, report, root / "models")
 
     kinds = numbers.set_index("number")["kind"]
     seen = kinds.index.isin(_callers_in_window(warehouse))
@@ -292,7 +295,16 @@ def quality(calls: int) -> tuple[dict, Path]:
         "held_out": report["held_out"],
         "calibration": report["calibration"],
     }
-    for name, scorer in (("model", model), ("criteria_scorecard", CriteriaScorecard())):
+    from antispam.behaviour import fitted_default
+
+    seen = len(_callers_in_window(warehouse))
+    default = fitted_default(features, callers_seen=seen)
+    scorers = (
+        ("model", model),
+        ("default_label_free", default),
+        ("criteria_scorecard", CriteriaScorecard()),
+    )
+    for name, scorer in scorers:
         flagged_numbers = set(
             features.loc[scorer.predict(features).astype(bool), "caller"].astype(str)
         )
@@ -510,6 +522,15 @@ def worlds(quick: bool) -> dict:
     return figures
 
 
+def _legit_spam(judged: dict) -> str:
+    spam = ("robocaller", "bursty")
+    legit_n = sum(v["numbers"] for k, v in judged.items() if k not in spam)
+    legit_f = sum(v["flagged"] for k, v in judged.items() if k not in spam)
+    spam_n = sum(v["numbers"] for k, v in judged.items() if k in spam)
+    spam_f = sum(v["flagged"] for k, v in judged.items() if k in spam)
+    return f"flagged {legit_f:,}/{legit_n:,}, spam found {spam_f:,}/{spam_n:,}"
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -541,7 +562,11 @@ def main(argv: list[str] | None = None) -> dict:
         f"quality on {quality_calls:,} calls over {WINDOW_DAYS} days "
         f"({time.perf_counter() - started:.0f} s incl. generation)"
     )
-    for label, q in (("model", model), ("criteria scorecard (baseline)", baseline)):
+    for label, q in (
+        ("trained model", model),
+        ("default, label-free", figures["quality"]["default_label_free"]),
+        ("criteria scorecard (baseline)", baseline),
+    ):
         print(
             f"  {label:<30} legit flagged {q['legit_flagged']}/{q['legit_numbers']} "
             f"= {q['legit_flagged_share']:.5%} ({q['legit_scored']:,} scored; high-volume "
@@ -574,6 +599,9 @@ def main(argv: list[str] | None = None) -> dict:
         if nightly["digest"] != before["digest"]:
             raise AssertionError(f"verdicts differ with the monthly tier at {size:,} calls")
         judged = _run_step("judge", str(root))["kinds"]
+        # the same night with no trained model: the label-free scorer's verdicts, judged too
+        default = _run_step("score", str(root), "default", "monthly")
+        default["judged"] = _run_step("judge", str(root))["kinds"]
         row = {
             "calls": meta["calls"],
             "load_average_before": load_before,
@@ -594,6 +622,11 @@ def main(argv: list[str] | None = None) -> dict:
             "nightly_seconds": nightly["seconds"],
             "nightly_peak_gib": nightly["peak_gib"],
             "nightly_cpu_seconds": nightly["cpu_seconds"],
+            "default_seconds": default["seconds"],
+            "default_cpu_seconds": default["cpu_seconds"],
+            "default_peak_gib": default["peak_gib"],
+            "default_flagged": default["flagged"],
+            "default_judged": default["judged"],
             "rollup_rows_scanned": nightly["rollup_rows"],
             "monthly_rows_scanned": nightly["monthly_rows"],
             "scored": nightly["scored"],
@@ -636,6 +669,10 @@ def main(argv: list[str] | None = None) -> dict:
             f"({row['nightly_cpu_seconds']:.0f} CPU s), peak {row['nightly_peak_gib']:.2f} GiB, "
             f"{row['rollup_rows_scanned']:,} rows ({row['monthly_rows_scanned']:,} monthly), "
             f"{row['scored']:,} scored, {row['flagged']:,} flagged, same verdicts\n"
+            f"  nightly with the label-free default scorer (tier ready): "
+            f"{row['default_seconds']:.1f} s ({row['default_cpu_seconds']:.0f} CPU s), peak "
+            f"{row['default_peak_gib']:.2f} GiB, {row['default_flagged']:,} flagged "
+            f"(legit {_legit_spam(default['judged'])})\n"
             f"  the night June closes, spam_rollup_monthly step: {row['month_close_seconds']:.1f} s "
             f"({row['month_close_cpu_seconds']:.0f} CPU s), peak "
             f"{row['month_close_peak_gib']:.2f} GiB, {row['month_close_rows']:,} rows "

@@ -42,6 +42,13 @@ def test_default_scorer_finds_every_spam_kind_and_spares_look_alikes(world):
     )
 
 
+def test_numbers_in_any_notation_are_one_caller_each(world):
+    generated, _, seen = world
+    written = generated.calls["contact_phone_number"].to_pandas()
+    assert written.str.startswith("+7 (").any() and written.str.startswith("8 ").any()
+    assert written.nunique() > seen == len(generated.truth)
+
+
 def test_flagged_numbers_carry_reasons_in_cabinet_words(world):
     _, features, seen = world
     scorer = fitted_default(features, callers_seen=seen)

@@ -230,6 +230,14 @@ def _truncated_exponential_rate(excess: np.ndarray, limit: float) -> float:
     return math.sqrt(lo * hi)
 
 
-def fitted_default(features: pd.DataFrame, callers_seen: int | None = None) -> BehaviourScorer:
-    """The label-free scorer with its threshold set from this window's callers."""
-    return BehaviourScorer().fit(features, callers_seen=callers_seen)
+def fitted_default(
+    features: pd.DataFrame, callers_seen: int | None = None, labels: pd.DataFrame | None = None
+) -> BehaviourScorer:
+    """The behaviour scorer with its threshold set from this window's callers; ``labels``
+    (caller, label 1/0), when an installation has any, lift it over legitimate-labelled
+    numbers."""
+    y = None
+    if labels is not None and len(labels) and len(features):
+        known = labels.drop_duplicates("caller").set_index("caller")["label"]
+        y = features["caller"].map(known).fillna(-1).astype(int).to_numpy()
+    return BehaviourScorer().fit(features, y, callers_seen=callers_seen)

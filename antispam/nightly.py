@@ -122,6 +122,7 @@ def score_window(
     write: bool = True,
     memory_limit: str = "6GB",
     monthly: bool = True,
+    labels: pd.DataFrame | None = None,
 ) -> ScoringResult:
     """Scores every caller with at least ``min_calls`` calls in the window from the rollups.
 
@@ -129,7 +130,7 @@ def score_window(
     ``antispam.tiers``; built by ``build_months``, never here) are read from it, every other day
     from the daily rollups; the verdicts are the same either way. Without a ``scorer`` (no
     trained model promoted) the label-free behaviour scorer decides, its threshold set from
-    the window's callers.
+    the window's callers (and lifted over the numbers ``labels`` mark legitimate).
     """
     start, end = window_bounds(as_of, window_days)
     files = warehouse.files(ROLLUP_TABLE, start, end)
@@ -170,7 +171,7 @@ def score_window(
             else None
         )
     if scorer is None:
-        scorer = fitted_default(features, seen)
+        scorer = fitted_default(features, seen, labels)
         model_version = scorer.version
     verdicts = score(features, scorer, model_version)
     if write:

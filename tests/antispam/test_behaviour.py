@@ -182,3 +182,14 @@ def test_spam_tag_is_one_spelling_compared_the_russian_way():
     assert SPAM_TAG == "спам"
     assert is_spam_tag("Спам") and is_spam_tag(" СПАМ ") and is_spam_tag("спам")
     assert not is_spam_tag("спамер") and not is_spam_tag("Потерянный")
+
+
+def test_labels_reach_the_default_scorer_by_caller():
+    rng = np.random.default_rng(4)
+    callers = _callers(rng, 500, 2.0)
+    partner = _frame({"distinct_accounts": np.array([600.0]), "active_days": np.array([30.0])})
+    features = pd.concat([callers, partner], ignore_index=True)
+    features["caller"] = np.arange(len(features), dtype=np.int64) + 79_000_000_000
+    legit = pd.DataFrame({"caller": [features["caller"].iloc[-1]], "label": [0]})
+    assert fitted_default(features).predict(partner).all()
+    assert not fitted_default(features, labels=legit).predict(partner).any()

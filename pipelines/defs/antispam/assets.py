@@ -271,14 +271,25 @@ def antispam_model_promotion(
     ],
 )
 def spam_verdicts(
-    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: ScoringConfig,
+    warehouse: WarehouseResource,
+    config_store: ConfigStoreResource,
 ):
     wh = warehouse.get()
     models_dir = get_settings().models_dir
-    # A promoted trained model when there is one; otherwise the label-free behaviour scorer.
-    model, version = load_current(models_dir) if has_model(models_dir) else (None, None)
+    # A promoted trained model when there is one; otherwise the behaviour scorer, which the
+    # accounts' lists and marks (if any) only keep off the numbers they call legitimate.
+    model, version, labels = None, None, None
+    if has_model(models_dir):
+        model, version = load_current(models_dir)
+    else:
+        with config_store.get().session() as session:
+            labels = label_numbers(*feedback_frames(session))
     results = [
-        nightly.score_window(wh, day, model, version, config.window_days, config.min_calls)
+        nightly.score_window(
+            wh, day, model, version, config.window_days, config.min_calls, labels=labels
+        )
         for day in _days(context)
     ]
     last = results[-1]

@@ -8,12 +8,18 @@ so the kinds vary independently of one another and of the scorer's development.
 Spam kinds: ``robocaller`` (steady auto-dialer, weeks), ``rotation`` (numbers that live one to
 three days), ``one_day`` (one day of mass dialling), ``telemarketer`` (people holding short real
 conversations, weekdays, human pace), ``wangiri`` (one ring, never answered, any hour),
-``mimic`` (a dialer that keeps business hours, human pace and ordinary durations).
+``mimic`` (a dialer that keeps business hours, human pace and ordinary durations),
+``redialer`` (a persistent robocaller re-dialling the same list of accounts day after day, so
+it reaches few *new* accounts; added after the demo generator's steady robocallers on its
+500-account platform were missed, see docs/antispam.md).
 Legitimate kinds: ``ordinary`` (customers), ``shopper`` (calls many dealers in a day or two),
 ``courier`` (a route of shops, short calls, every working day), ``partner_desk`` (a partner's
 desk calling its partner accounts, long conversations), ``dispatcher`` (a pool of accounts, many
 short calls, seven days a week and nights), ``callback_centre`` (calls back accounts that asked,
-a few times each), ``mixed_format`` (customers whose number is written differently each time).
+a few times each), ``mixed_format`` (customers whose number is written differently each time),
+``follow_up`` (a client chasing deals: the same two to twelve accounts every working day,
+often unanswered), ``route_desk`` (a delivery or route desk calling the same tens to hundreds of shops
+every working day with short calls, some unanswered).
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-SPAM_KINDS = ("robocaller", "rotation", "one_day", "telemarketer", "wangiri", "mimic")
+SPAM_KINDS = (
+    "robocaller",
+    "rotation",
+    "one_day",
+    "telemarketer",
+    "wangiri",
+    "mimic",
+    "redialer",
+)
 LEGIT_KINDS = (
     "ordinary",
     "shopper",
@@ -34,6 +48,8 @@ LEGIT_KINDS = (
     "dispatcher",
     "callback_centre",
     "mixed_format",
+    "follow_up",
+    "route_desk",
 )
 END = dt.date(2026, 6, 30)
 DAYS = 183
@@ -193,6 +209,24 @@ def _mimic(log, p):
     log.add(number, t, log.popular_accounts(len(t)), talk, total, lost)
 
 
+def _redialer(log, p):
+    rng = log.rng
+    number = log.number("redialer")
+    targets = rng.choice(
+        log.accounts, int(rng.integers(p["redial_list_min"], p["redial_list_max"]))
+    )
+    life = int(rng.integers(15, p["redial_life"]))
+    days = _active_days(log, int(rng.integers(0, log.days - 15)), life, rng.random() < 0.5)
+    days = days[rng.random(len(days)) < 0.9]
+    per_day = rng.integers(p["redial_min"], p["redial_max"], len(days))
+    pace = "steady" if rng.random() < p["redial_steady"] else "human"
+    t = _day_times(rng, days, per_day, (8, 21), pace)
+    message = rng.random(len(t)) < p["redial_answer"]
+    talk = np.where(message, rng.integers(10, 45, len(t)), 0)
+    total = talk + rng.integers(0, 10, len(t))
+    log.add(number, t, rng.choice(targets, len(t)) + 1, talk, total, ~message)
+
+
 # -- legitimate -------------------------------------------------------------------------------
 def _ordinary(log, n, p):
     """Customers in bulk: a few calls over the window, mostly to one or two shops."""
@@ -235,6 +269,7 @@ def _pool_caller(
     spread,
     weekdays_only=True,
     night=False,
+    ring=(5, 25),
 ):
     rng = log.rng
     number = log.number(kind)
@@ -249,7 +284,7 @@ def _pool_caller(
     # Repeat relationships: a stable pool, some accounts far more often than others.
     weights = rng.pareto(1.2, len(pool)) + 0.05
     accounts = rng.choice(pool, len(t), p=weights / weights.sum())
-    talk, total, lost = _durations(rng, len(t), answered, talk_median, spread)
+    talk, total, lost = _durations(rng, len(t), answered, talk_median, spread, ring)
     log.add(number, t, accounts, talk, total, lost)
 
 
@@ -324,6 +359,34 @@ def _mixed_format(log, p):
     log.add(number, t, rng.choice(shops, n), talk, total, lost)
 
 
+def _follow_up(log, p):
+    rng = log.rng
+    number = log.number("follow_up")
+    deal = log.popular_accounts(int(rng.integers(2, 13)))
+    life = int(rng.integers(10, 60))
+    days = _active_days(log, int(rng.integers(0, log.days - 10)), life, True)
+    per_day = rng.poisson(rng.uniform(1, p["follow_max"]), len(days))
+    t = _day_times(rng, days, per_day, (9, 19), "human")
+    talk, total, lost = _durations(rng, len(t), p["follow_answer"], rng.uniform(20, 120), 0.8)
+    log.add(number, t, rng.choice(deal, len(t)), talk, total, lost)
+
+
+def _route_desk(log, p):
+    pool = log.popular_accounts(int(log.rng.integers(40, p["route_pool"])))
+    _pool_caller(
+        log,
+        "route_desk",
+        pool,
+        log.days,
+        log.rng.uniform(20, p["route_per_day"]),
+        (8, 20),
+        log.rng.uniform(p["route_answer"], 0.95),
+        log.rng.uniform(5, 30),
+        0.5,
+        ring=(2, 15),
+    )
+
+
 _SPAM = {
     "robocaller": _robocaller,
     "rotation": _rotation,
@@ -331,6 +394,7 @@ _SPAM = {
     "telemarketer": _telemarketer,
     "wangiri": _wangiri,
     "mimic": _mimic,
+    "redialer": _redialer,
 }
 _LEGIT = {
     "shopper": _shopper,
@@ -339,6 +403,8 @@ _LEGIT = {
     "dispatcher": _dispatcher,
     "callback_centre": _callback_centre,
     "mixed_format": _mixed_format,
+    "follow_up": _follow_up,
+    "route_desk": _route_desk,
 }
 
 
@@ -374,6 +440,18 @@ def world_params(rng: np.random.Generator) -> dict[str, float]:
         "courier_pool": int(u(60, 250)),
         "dispatch_pool": int(u(80, 300)),
         "callback_pool": int(u(300, 900)),
+        "redial_list_min": int(u(20, 80)),
+        "redial_list_max": int(u(150, 600)),
+        "redial_life": int(u(30, 150)),
+        "redial_min": int(u(20, 60)),
+        "redial_max": int(u(80, 300)),
+        "redial_steady": u(0.3, 0.9),
+        "redial_answer": u(0.1, 0.6),
+        "follow_max": u(2, 8),
+        "follow_answer": u(0.4, 0.8),
+        "route_pool": int(u(80, 300)),
+        "route_per_day": u(40, 150),
+        "route_answer": u(0.45, 0.8),
     }
 
 

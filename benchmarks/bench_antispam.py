@@ -343,6 +343,10 @@ def _callers_in_window(warehouse) -> list[str]:
 TUNING_WORLDS = (1, 2)  # the scorer's weights and evidence level were set on these
 EVAL_WORLDS = (101, 202, 303)  # never looked at while the scorer was built
 GOAL_RECALL, GOAL_LEGIT = 0.95, 0.001
+# Added after the demo generator's steady robocallers were missed, and the scorer's persistent
+# dialling weight was set on the tuning worlds with it in view: held out on 101/202/303 in its
+# parameters and mixture only (marked "+" rather than "*").
+DEMO_INFORMED = ("redialer",)
 LEVELS = [round(5.5 + 0.25 * i, 2) for i in range(15)]  # evidence levels tried by the LOKO fit
 
 
@@ -443,7 +447,8 @@ def worlds(quick: bool) -> dict:
         f"independent worlds (benchmarks/antispam_worlds.py, scale {scale}); load "
         f"{os.getloadavg()[0]:.1f}; default = label-free behaviour scorer, criteria = the "
         "hand-set criteria scorecard; * = kind held out (not in the tuning worlds' fit, see "
-        "leave-one-kind-out below); worlds "
+        "leave-one-kind-out below), + = kind added after the demo's misses (its weight set "
+        "on the tuning worlds with it in view); worlds "
         + ", ".join(map(str, EVAL_WORLDS))
         + " were never looked at while the scorer was built"
     )
@@ -462,7 +467,9 @@ def worlds(quick: bool) -> dict:
             f"  {'kind':<18}{'numbers':>9}{'default':>10}{'share':>9}{'criteria':>10}{'share':>9}"
         )
         for kind, row in default.iterrows():
-            mark = "*" if world["seed"] in EVAL_WORLDS and row["spam"] else " "
+            mark = " "
+            if world["seed"] in EVAL_WORLDS and row["spam"]:
+                mark = "+" if kind in DEMO_INFORMED else "*"
             side = "spam " if row["spam"] else "legit"
             c = criteria.loc[kind]
             print(
@@ -509,7 +516,8 @@ def worlds(quick: bool) -> dict:
             )
             worst_loko = min(worst_loko, r["found"] / max(1, r["numbers"]))
             worst_loko_legit = max(worst_loko_legit, r["legit_flagged"] / r["legit_numbers"])
-        print(f"  *{kind:<13} level {result['level']:.2f}: " + "; ".join(cells))
+        mark = "+" if kind in DEMO_INFORMED else "*"
+        print(f"  {mark}{kind:<13} level {result['level']:.2f}: " + "; ".join(cells))
     figures["loko_worst_kind_recall"] = worst_loko
     figures["loko_worst_world_legit_share"] = worst_loko_legit
     print(
@@ -537,6 +545,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--step")
     parser.add_argument("--out")
     parser.add_argument("--worlds-only", action="store_true")
+    parser.add_argument("--skip-worlds", action="store_true")
+    parser.add_argument(
+        "--sizes", help="comma-separated window sizes for the scale steps (default: the full set)"
+    )
     parser.add_argument("args", nargs="*")
     options = parser.parse_args(argv if argv is not None else sys.argv[1:])
     if options.step:
@@ -549,11 +561,13 @@ def main(argv: list[str] | None = None) -> dict:
         Path(options.out).write_text(json.dumps(step(*options.args)))
         return {}
 
-    figures: dict = {"worlds": worlds(options.quick)}
+    figures: dict = {} if options.skip_worlds else {"worlds": worlds(options.quick)}
     if options.worlds_only:
         return figures
     quality_calls = 200_000 if options.quick else 10_000_000
     sizes = [200_000, 500_000] if options.quick else [10_000_000, 50_000_000, 100_000_000]
+    if options.sizes:
+        sizes = [int(size) for size in options.sizes.split(",")]
     started = time.perf_counter()
     figures["quality"], model_dir = quality(quality_calls)
     model = figures["quality"]["model"]

@@ -193,3 +193,35 @@ def test_labels_reach_the_default_scorer_by_caller():
     legit = pd.DataFrame({"caller": [features["caller"].iloc[-1]], "label": [0]})
     assert fitted_default(features).predict(partner).all()
     assert not fitted_default(features, labels=legit).predict(partner).any()
+
+
+def _same_accounts_daily(**behaviour):
+    # 300 accounts, 93% of contacts to an account already called: ~107 accounts a day for 40 days
+    return _frame(
+        {
+            "distinct_accounts": np.array([300.0]),
+            "repeat_day_share": np.array([0.93]),
+            "active_days": np.array([40.0]),
+            **{name: np.array([value]) for name, value in behaviour.items()},
+        }
+    )
+
+
+def test_a_dialer_re_calling_the_same_accounts_is_flagged_and_a_route_desk_is_not():
+    rng = np.random.default_rng(5)
+    ordinary = _callers(rng, 5000, 2.0)
+    scorer = BehaviourScorer().fit(ordinary, callers_seen=50_000)
+    redialer = _same_accounts_daily(
+        median_duration=8.0, short_share=0.6, one_ring_share=0.2, answered_share=0.5, gap_cv=0.08
+    )
+    route_desk = _same_accounts_daily(
+        median_duration=20.0, short_share=0.05, one_ring_share=0.0, answered_share=0.8, gap_cv=1.0
+    )
+    assert scorer.predict(redialer).tolist() == [1]
+    assert scorer.predict(route_desk).tolist() == [0]
+    parts = scorer.parts(redialer).iloc[0]
+    # few new accounts: the persistent dialling decided, not the mass reach
+    assert parts["persistent"] and parts["new_accounts"] == pytest.approx(21.0)
+    assert parts["daily_accounts"] == pytest.approx(300 / 0.07 / 40)
+    reason = scorer.reasons(redialer)[0][0]
+    assert "107 accounts a day over 40 active days, the same ones again" in reason

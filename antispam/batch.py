@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from antispam.behaviour import fitted_default
 from antispam.phones import parse_number
 from antispam.rollup import daily_rollup
-from antispam.rules import CriteriaScorecard
 from antispam.scoring import Scorer, score
 from antispam.training import has_model, load_current
 from antispam.validate import check_calls
@@ -69,13 +69,16 @@ def load_window(
     return WindowData(con, "_rollups", as_of, window_days)
 
 
-def choose_scorer(models_dir: Path) -> tuple[Scorer, str]:
-    """The current trained model, or the criteria scorecard where none has been trained."""
+def choose_scorer(
+    models_dir: Path, features: pd.DataFrame, callers_seen: int | None = None
+) -> tuple[Scorer, str]:
+    """The promoted trained model, or (none promoted) the label-free behaviour scorer with its
+    threshold set from this window's callers."""
     if has_model(models_dir):
         model, version = load_current(models_dir)
         return model, version
-    scorecard = CriteriaScorecard()
-    return scorecard, scorecard.version
+    scorer = fitted_default(features, callers_seen)
+    return scorer, scorer.version
 
 
 def score_file(
@@ -89,8 +92,9 @@ def score_file(
 ) -> Iterator[dict]:
     """One result per caller seen in the window, in number order."""
     data = load_window(path, as_of, window_days, now)
-    scorer, version = choose_scorer(models_dir)
     features = window_features(data.con, data.source, as_of, window_days, min_calls, min_accounts)
+    seen = data.con.execute(f"SELECT count(DISTINCT caller) FROM {data.source}").fetchone()[0]
+    scorer, version = choose_scorer(models_dir, features, seen)
     verdicts = score(features, scorer, version)
     scored = {
         number: (float(value), bool(flag), json.loads(why))

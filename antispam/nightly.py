@@ -14,12 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from antispam import policy, tiers
+from antispam.behaviour import fitted_default
 from antispam.rollup import ROLLUP_TABLE, daily_rollup, empty_rollup
 from antispam.scoring import VERDICT_TABLE, Scorer, score, verdict_table
 from antispam.validate import check_calls
 from antispam.window import (
     DEFAULT_MIN_CALLS,
     DEFAULT_WINDOW_DAYS,
+    callers_seen,
     complete_months,
     daily_ranges,
     window_bounds,
@@ -112,20 +114,23 @@ class ScoringResult:
 def score_window(
     warehouse: Warehouse,
     as_of: dt.date,
-    scorer: Scorer,
-    model_version: str,
+    scorer: Scorer | None,
+    model_version: str | None,
     window_days: int = DEFAULT_WINDOW_DAYS,
     min_calls: int = DEFAULT_MIN_CALLS,
     *,
     write: bool = True,
     memory_limit: str = "6GB",
     monthly: bool = True,
+    labels: pd.DataFrame | None = None,
 ) -> ScoringResult:
     """Scores every caller with at least ``min_calls`` calls in the window from the rollups.
 
     With ``monthly`` the complete months inside the window whose monthly tier is ready (see
     ``antispam.tiers``; built by ``build_months``, never here) are read from it, every other day
-    from the daily rollups; the verdicts are the same either way.
+    from the daily rollups; the verdicts are the same either way. Without a ``scorer`` (no
+    trained model promoted) the label-free behaviour scorer decides, its threshold set from
+    the window's callers (and lifted over the numbers ``labels`` mark legitimate).
     """
     start, end = window_bounds(as_of, window_days)
     files = warehouse.files(ROLLUP_TABLE, start, end)
@@ -153,6 +158,21 @@ def score_window(
             monthly=warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None,
             months=months,
         )
+        seen = (
+            callers_seen(
+                con,
+                warehouse.scan(ROLLUP_TABLE, daily or files),
+                as_of,
+                window_days,
+                monthly=warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None,
+                months=months,
+            )
+            if scorer is None
+            else None
+        )
+    if scorer is None:
+        scorer = fitted_default(features, seen, labels)
+        model_version = scorer.version
     verdicts = score(features, scorer, model_version)
     if write:
         warehouse.write_partition(VERDICT_TABLE, as_of, verdict_table(verdicts))

@@ -30,7 +30,8 @@ from antispam.window import daily_rows_sql, merge_sql, next_month
 from data.warehouse import Warehouse
 
 MONTHLY_TABLE = "spam_rollup_monthly"
-BUILT_FROM_KEY = "callscope.built_from"
+# Versioned with the tier's row shape: a month built in an older shape reads as not built.
+BUILT_FROM_KEY = "callscope.built_from.v2"
 
 
 def configure(con: duckdb.DuckDBPyConnection, memory_limit: str = "6GB") -> None:

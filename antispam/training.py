@@ -1,5 +1,12 @@
 """Training on labelled history and the on-disk model registry.
 
+A trained model is saved as a **candidate**: it blocks and tags nothing until it is promoted,
+and it is promoted only when its held-out check passes (at most ``max_legit_flag_rate`` of the
+held-out legitimate numbers flagged). Until a model is promoted the label-free behaviour scorer
+(``antispam.behaviour``) decides. Promotion, rollback to an earlier promoted version and
+rollback to the label-free scorer are recorded in the configuration audit (entity
+``antispam_model``); ``promoted.json`` keeps the versions that were ever promoted.
+
 Labels come from the config store: numbers on black lists and spam marks (complaints) are spam,
 numbers on white lists and "not spam" marks are legitimate. Only numbers with enough calls to
 be scored are used; the scorable numbers nobody judged join the fitting as unlabelled. A quarter
@@ -11,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +26,13 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from antispam.model import MODEL_NAME, SpamModel
+from data.config import audit
 from data.errors import ModelMissingError
 
 CURRENT = "current"
+PROMOTED = "promoted.json"
+DEFAULT_VERSION = "default"  # rollback target: no trained model, the label-free scorer
+AUDIT_ENTITY = "antispam_model"
 
 
 def label_numbers(lists: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
@@ -95,13 +107,99 @@ def train(
 
 
 def save_version(model: SpamModel, report: dict, models_dir: Path) -> str:
-    """Saves under ``<models_dir>/antispam/<version>/`` and makes it the current model."""
+    """Saves a candidate under ``<models_dir>/antispam/<version>/``; the current model (if
+    any) stays in effect until the candidate is promoted."""
     root = Path(models_dir) / MODEL_NAME
     version = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     target = model.save(root / version)
     (target / "report.json").write_text(json.dumps(report, indent=2, default=float))
-    (root / CURRENT).write_text(version)
     return version
+
+
+def held_out_check(report: dict) -> tuple[bool, str]:
+    """The promotion gate: the held-out legitimate numbers flagged stay within the rate the
+    threshold was calibrated for."""
+    held = report["held_out"]
+    rate = report["calibration"]["max_legit_flag_rate"]
+    passed = held["legit"] > 0 and held["legit_flagged_share"] <= rate
+    reason = (
+        f"held out: {held['legit_flagged']} of {held['legit']} legitimate numbers flagged "
+        f"({held['legit_flagged_share']:.4%}, limit {rate:.2%}); "
+        f"{held['spam_found']} of {held['spam']} spam found"
+    )
+    return passed, ("passed: " if passed else "failed: ") + reason
+
+
+def version_report(models_dir: Path, version: str) -> dict:
+    path = Path(models_dir) / MODEL_NAME / version / "report.json"
+    if not path.is_file():
+        raise LookupError(f"no antispam model version {version!r} under {path.parent.parent}")
+    return json.loads(path.read_text())
+
+
+def current_version(models_dir: Path) -> str | None:
+    pointer = Path(models_dir) / MODEL_NAME / CURRENT
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def promoted_versions(models_dir: Path) -> list[str]:
+    path = Path(models_dir) / MODEL_NAME / PROMOTED
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def promote(models_dir: Path, version: str, session, actor: str) -> str:
+    """Makes a candidate the current model when its held-out check passes (else ValueError);
+    audited. Returns the gate's reason."""
+    passed, reason = held_out_check(version_report(models_dir, version))
+    if not passed:
+        raise ValueError(f"antispam model {version} not promoted: {reason}")
+    before = current_version(models_dir)
+    _point(models_dir, version)
+    history = [v for v in promoted_versions(models_dir) if v != version] + [version]
+    _write(Path(models_dir) / MODEL_NAME / PROMOTED, json.dumps(history))
+    audit.record(
+        session,
+        actor,
+        "promote",
+        AUDIT_ENTITY,
+        version,
+        {"version": before},
+        {"version": version, "decision": reason},
+    )
+    return reason
+
+
+def rollback(models_dir: Path, session, actor: str, to: str | None = None) -> str:
+    """Back to ``to`` (a version promoted before, or ``default`` for the label-free scorer);
+    without ``to``, to the version promoted before the current one (or the default). Audited.
+    Returns the version now in effect."""
+    before = current_version(models_dir)
+    history = promoted_versions(models_dir)
+    if to is None:
+        earlier = history[: history.index(before)] if before in history else history
+        to = earlier[-1] if earlier else DEFAULT_VERSION
+    if to != DEFAULT_VERSION and to not in history:
+        raise LookupError(
+            f"antispam model {to!r} was never promoted; promoted: {', '.join(history) or 'none'}"
+        )
+    if to == DEFAULT_VERSION:
+        (Path(models_dir) / MODEL_NAME / CURRENT).unlink(missing_ok=True)
+    else:
+        _point(models_dir, to)
+    audit.record(session, actor, "rollback", AUDIT_ENTITY, to, {"version": before}, {"version": to})
+    return to
+
+
+def _point(models_dir: Path, version: str) -> None:
+    _write(Path(models_dir) / MODEL_NAME / CURRENT, version)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replaces the file in one step, so a reader never sees half a pointer."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
 def load_current(models_dir: Path) -> tuple[SpamModel, str]:

@@ -39,6 +39,8 @@ FEATURES = [
     "lifetime_days",
     "active_days",
     "calls_per_active_day",
+    "one_ring_share",
+    "repeat_day_share",
 ]
 _UPPER_EDGE = 2 * DURATION_EDGES[-1]
 # The daily gap CVs are summed as integers in units of 1e-9: an integer sum is the same in any
@@ -46,10 +48,19 @@ _UPPER_EDGE = 2 * DURATION_EDGES[-1]
 GAP_CV_SCALE = 1_000_000_000
 
 
+MAX_WINDOW_DAYS = 3660  # ten years: beyond any log the platform keeps
+
+
 def window_bounds(as_of: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
-    if window_days < 1:
-        raise ValueError(f"window_days must be at least 1, got {window_days}")
-    return as_of - dt.timedelta(days=window_days - 1), as_of
+    """First and last day of the window; ValueError (one line) for a window that cannot be."""
+    if not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise ValueError(f"window_days must be between 1 and {MAX_WINDOW_DAYS}, got {window_days}")
+    try:
+        return as_of - dt.timedelta(days=window_days - 1), as_of
+    except OverflowError:
+        raise ValueError(
+            f"a window of {window_days} days ending on {as_of} would start before year 1"
+        ) from None
 
 
 def _account_bits_sql() -> str:
@@ -101,6 +112,7 @@ _SUMMED = (
     "gap_cv_units",
     "gap_cv_days",
     "active_days",
+    "account_days",
 )
 _MAXED = ("max_hour_calls", "max_day_calls", "max_accounts_day", "max_virtual_day")
 
@@ -111,7 +123,7 @@ def daily_rows_sql(source: str, ranges: Sequence[tuple[dt.date, dt.date]]) -> st
     SELECT caller, calls, answered, short_calls, night_calls, active_hours, n_gaps,
         sum_duration, {", ".join(DURATION_BINS)},
         round(gap_cv_sum * {GAP_CV_SCALE})::BIGINT AS gap_cv_units, gap_cv_days,
-        1 AS active_days, max_hour_calls, calls AS max_day_calls,
+        1 AS active_days, accounts_day AS account_days, max_hour_calls, calls AS max_day_calls,
         accounts_day AS max_accounts_day, virtual_numbers_day AS max_virtual_day,
         date AS first_day, date AS last_day, {", ".join(ACCOUNT_WORDS + VIRTUAL_WORDS)}
     FROM {source} WHERE {where or "false"}
@@ -191,6 +203,21 @@ def window_features(
     return derive_features(sums.sort_values("caller", ignore_index=True))
 
 
+def callers_seen(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: dt.date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    *,
+    monthly: str | None = None,
+    months: Sequence[dt.date] = (),
+) -> int:
+    """About how many callers the window holds, scored or not (HyperLogLog: one cheap pass)."""
+    start, end = window_bounds(as_of, window_days)
+    rows = _tier_rows_sql(source, start, end, monthly, months)
+    return int(con.execute(f"SELECT approx_count_distinct(caller) FROM ({rows})").fetchone()[0])
+
+
 def caller_counts(
     con: duckdb.DuckDBPyConnection, source: str, as_of: dt.date, window_days: int
 ) -> duckdb.DuckDBPyRelation:
@@ -227,6 +254,15 @@ def derive_features(sums: pd.DataFrame) -> pd.DataFrame:
     out["lifetime_days"] = ((last - first) / np.timedelta64(1, "D")).astype(np.float64) + 1
     out["active_days"] = active_days
     out["calls_per_active_day"] = calls / active_days
+    # Under 5 s in all: a ring or two and gone (wangiri) or an instant hang-up.
+    out["one_ring_share"] = sums["dur_0"].to_numpy() / calls
+    # The share of (account, day) contacts that went to an account already called on an
+    # earlier day: the repeat relationships of couriers and partners against a dialer working
+    # down a list. A saturated sketch only knows "at least", so the share is unknown there.
+    account_days = np.maximum(sums["account_days"].to_numpy(dtype=np.float64), 1.0)
+    distinct = np.minimum(out["distinct_accounts"].to_numpy(), account_days)
+    repeat = np.clip(1.0 - distinct / account_days, 0.0, 1.0)
+    out["repeat_day_share"] = np.where(accounts >= sketch.SATURATED, np.nan, repeat)
     return out
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from antispam.lists import seed_feedback, set_switches
 from antispam.policy import BLOCKED_TABLE, SPAM_TAGS_TABLE
+from data.config import audit
 from data.config.models.core import Account
 from data.config.store import ConfigStore
 from data.demo.incoming_calls import generate_incoming_calls, plant_feedback
@@ -71,6 +72,7 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
         assets.spam_rollup_daily,
         assets.spam_rollup_monthly,
         assets.antispam_model,
+        assets.antispam_model_promotion,
         assets.spam_verdicts,
         assets.blocked_calls,
     ]
@@ -105,9 +107,17 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     model = run([assets.antispam_model])
     [trained] = model.asset_materializations_for_node("antispam_model")
     assert trained.metadata["held_out_spam"].value > 0
+    # a candidate is not in effect until the promotion step (after the blocking check)
+    promoted = run([assets.antispam_model_promotion])
+    [current] = promoted.asset_materializations_for_node("antispam_model_promotion")
+    assert current.metadata["version"].value == trained.metadata["version"].value
+    with store.session() as s:
+        [entry] = audit.history(s, "antispam_model")
+        assert entry.action == "promote" and entry.actor == "dagster"
 
     verdicts = run([assets.spam_verdicts], partition_key=END.isoformat())
     [scored] = verdicts.asset_materializations_for_node("spam_verdicts")
+    assert scored.metadata["model_version"].value == trained.metadata["version"].value
     assert scored.metadata["flagged"].value > 0
     assert scored.metadata["rollup_rows_scanned"].value > 0
     assert "| number | score |" in scored.metadata["top_flagged"].value

@@ -8,7 +8,8 @@ from sklearn.base import clone
 from antispam.model import SpamModel, _conformal_threshold
 from antispam.rules import CriteriaScorecard
 from antispam.scoring import score
-from antispam.training import label_numbers, load_current, save_version
+from antispam.training import label_numbers, load_current, promote, save_version
+from data.config.store import ConfigStore
 from data.errors import ModelMissingError
 
 
@@ -60,6 +61,12 @@ def test_model_follows_the_estimator_contract_and_round_trips(platform, trained,
     assert clone(model).get_params() == params
     assert not hasattr(clone(model), "threshold_")
     version = save_version(model, report, tmp_path)
+    with pytest.raises(ModelMissingError):  # a candidate is not in effect until promoted
+        load_current(tmp_path)
+    store = ConfigStore(f"sqlite:///{tmp_path / 'config.sqlite3'}")
+    with store.session() as session:
+        promote(tmp_path, version, session, "anna")
+    store.dispose()
     loaded, loaded_version = load_current(tmp_path)
     assert loaded_version == version
     np.testing.assert_array_equal(

@@ -24,6 +24,7 @@ defs = dg.Definitions(
         assets.spam_rollup_daily,
         assets.spam_rollup_monthly,
         assets.antispam_model,
+        assets.antispam_model_promotion,
         assets.spam_verdicts,
         assets.blocked_calls,
     ],

@@ -11,7 +11,16 @@ from antispam import nightly, policy, tiers
 from antispam.lists import feedback_frames
 from antispam.rollup import ROLLUP_TABLE
 from antispam.scoring import VERDICT_TABLE
-from antispam.training import label_numbers, load_current, save_version, train
+from antispam.training import (
+    has_model,
+    held_out_check,
+    label_numbers,
+    load_current,
+    promote,
+    save_version,
+    train,
+    version_report,
+)
 from antispam.window import DEFAULT_MIN_CALLS, DEFAULT_WINDOW_DAYS, window_features
 from data.settings import get_settings
 from pipelines.partitions import daily_partitions
@@ -141,14 +150,17 @@ def spam_rollup_monthly(
     group_name="antispam",
     deps=[ROLLUP_TABLE],
     kinds={"sklearn"},
-    description="Gradient-boosted spam model trained on numbers labelled by black/white lists "
-    "and accounts' spam marks, threshold calibrated to flag at most 0.1 % of legitimate "
-    "numbers, validated on held-out numbers.",
+    description="A candidate gradient-boosted spam model trained on numbers labelled by "
+    "black/white lists and accounts' spam marks, threshold calibrated to flag at most 0.1 % of "
+    "legitimate numbers, validated on held-out numbers. A candidate blocks and tags nothing: "
+    "antispam_model_promotion makes it current once the blocking held-out check passes.",
     check_specs=[
         dg.AssetCheckSpec(
             "held_out_legit_flag_share",
             asset="antispam_model",
-            description="held-out legitimate numbers flagged <= max_legit_flag_rate",
+            blocking=True,
+            description="held-out legitimate numbers flagged <= max_legit_flag_rate (blocks "
+            "the promotion)",
         ),
     ],
 )
@@ -195,15 +207,40 @@ def antispam_model(
             "held_out_spam_recall": float(held["spam_recall"]),
         }
     )
+    (get_settings().models_dir / "antispam" / "candidate").write_text(version)
+    passed, reason = held_out_check(report)
     yield dg.AssetCheckResult(
         check_name="held_out_legit_flag_share",
-        passed=held["legit_flagged_share"] <= config.max_legit_flag_rate,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=reason,
         metadata={
             "share": float(held["legit_flagged_share"]),
             "flagged": held["legit_flagged"],
             "legit": held["legit"],
         },
     )
+
+
+@dg.asset(
+    group_name="antispam",
+    deps=["antispam_model"],
+    description="The promoted antispam model: the candidate becomes current only after the "
+    "blocking held-out check; audited in the configuration store. Rollback: "
+    "`callscope antispam rollback`.",
+)
+def antispam_model_promotion(
+    context: dg.AssetExecutionContext, config_store: ConfigStoreResource
+) -> dg.MaterializeResult:
+    models_dir = get_settings().models_dir
+    candidate = (models_dir / "antispam" / "candidate").read_text().strip()
+    passed, reason = held_out_check(version_report(models_dir, candidate))
+    if not passed:  # the blocking check stops this; re-checked so nothing slips through
+        raise dg.Failure(reason)
+    with config_store.get().session() as session:
+        promote(models_dir, candidate, session, actor="dagster")
+    context.log.info(f"antispam model {candidate} promoted; {reason}")
+    return dg.MaterializeResult(metadata={"version": candidate, "decision": reason})
 
 
 @dg.asset(
@@ -221,7 +258,6 @@ def antispam_model(
             dagster_type=dg.Nothing,
         ),
         "monthly": dg.AssetIn(tiers.MONTHLY_TABLE, dagster_type=dg.Nothing),
-        "model": dg.AssetIn("antispam_model", dagster_type=dg.Nothing),
     },
     kinds={"parquet", "duckdb"},
     description="Nightly verdict per caller over the 6-month window: score, flag, reasons "
@@ -235,12 +271,25 @@ def antispam_model(
     ],
 )
 def spam_verdicts(
-    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: ScoringConfig,
+    warehouse: WarehouseResource,
+    config_store: ConfigStoreResource,
 ):
     wh = warehouse.get()
-    model, version = load_current(get_settings().models_dir)
+    models_dir = get_settings().models_dir
+    # A promoted trained model when there is one; otherwise the behaviour scorer, which the
+    # accounts' lists and marks (if any) only keep off the numbers they call legitimate.
+    model, version, labels = None, None, None
+    if has_model(models_dir):
+        model, version = load_current(models_dir)
+    else:
+        with config_store.get().session() as session:
+            labels = label_numbers(*feedback_frames(session))
     results = [
-        nightly.score_window(wh, day, model, version, config.window_days, config.min_calls)
+        nightly.score_window(
+            wh, day, model, version, config.window_days, config.min_calls, labels=labels
+        )
         for day in _days(context)
     ]
     last = results[-1]
@@ -250,7 +299,7 @@ def spam_verdicts(
     top = last.verdicts[last.verdicts["is_spam"]].nlargest(20, "score")
     yield dg.MaterializeResult(
         metadata={
-            "model_version": version,
+            "model_version": last.model_version,
             "window": f"{last.window[0]} .. {last.window[1]}",
             "rollup_rows_scanned": last.rollup_rows,
             "monthly_rows_scanned": last.monthly_rows,

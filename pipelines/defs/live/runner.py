@@ -10,7 +10,7 @@ from data.live.poller import PollOptions, SourceResult, poll_all
 from data.settings import get_settings
 from data.warehouse import Warehouse
 from pipelines.defs.live.steps import Steps
-from speech.recognizer import Recognizer, recognizer_from_settings
+from speech.recognizer import Recognizer, VoskRecognizer
 
 
 def steps_from_settings(
@@ -20,7 +20,8 @@ def steps_from_settings(
     return Steps(
         warehouse=warehouse,
         store=store,
-        recognizer=recognizer or recognizer_from_settings(settings),
+        recognizer=recognizer
+        or VoskRecognizer(settings.vosk_model_path, gate=settings.speech_gating),
         recordings_dir=settings.recordings_dir,
         workers=settings.speech_workers,
         scheduler=settings.dask_scheduler,

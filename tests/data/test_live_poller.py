@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from data.config.models.core import Campaign, Site
 from data.config.models.live import LiveCursor, LiveSource, RecordingFetch
+from data.recordings import NOT_AN_ID
 from tests.data.live_world import World
 
 MINUTE = dt.timedelta(minutes=1)
@@ -183,12 +184,15 @@ def test_recordings_are_checked_retried_and_never_paths(world, tmp_path):
     assert any("not audio" in r for r in result["accounts"][0]["error_reasons"])
     rows = {r["communication_id"]: r for r in world.rows("transcripts")}
     assert rows[f"call:{call['id']}"]["status"] == "error"
-    assert rows[f"call:{evil['id']}"]["status"] == "error"
+    # a call whose recording id is a path is quarantined by the calls contract, never fetched
+    assert f"call:{evil['id']}" not in rows
+    quarantined = [r for r in world.rows("quarantine_calls") if str(evil["id"]) in r["payload"]]
+    assert quarantined and NOT_AN_ID in quarantined[0]["reason"]
     assert not (tmp_path / "outside.wav").exists() and not list(tmp_path.glob("*.wav"))
     with world.store.session() as session:
         fetches = {f.record_id: f for f in session.scalars(select(RecordingFetch))}
         assert fetches[record].status == "error" and fetches[record].attempts == 1
-        assert "not a plain id" in fetches["../../outside"].error
+        assert "../../outside" not in fetches
 
     account.account.recordings[record] = audio  # the link works again
     world.now += 3 * 60 * MINUTE  # far past the overlap: the retry comes from the fetch table
@@ -196,7 +200,7 @@ def test_recordings_are_checked_retried_and_never_paths(world, tmp_path):
     assert retried["accounts"][0]["recordings"] == 1
     rows = {r["communication_id"]: r for r in world.rows("transcripts")}
     assert rows[f"call:{call['id']}"]["status"] == "ok"
-    assert len(world.rows("transcripts")) == 2
+    assert len(world.rows("transcripts")) == 1  # the quarantined call has none
 
 
 def test_reference_sync_keeps_local_settings(world):

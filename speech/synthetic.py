@@ -56,11 +56,14 @@ def speak(
         check=True,
         capture_output=True,
     )
+    # -R: sox seeds its dither from the clock unless told to be repeatable; without it every
+    # synthesized call differs in its low bits, and so does what the recognizer makes of it.
     subprocess.run(
-        ["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(phone), "sinc", "300-3400"],
+        ["sox", "-R", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(phone),
+         "sinc", "300-3400"],
         check=True,
         capture_output=True,
-    )
+    )  # fmt: skip
     samples, _ = sf.read(phone, dtype="float32")
     return samples
 

@@ -95,3 +95,16 @@ def test_unusual_sample_rates_are_resampled(tmp_path):
     assert audio.samples.shape == (1, TARGET_RATE)
     peak = np.argmax(np.abs(np.fft.rfft(audio.samples[0])))
     assert peak == pytest.approx(440, abs=2)  # 1 s of signal: bin index = Hz
+
+
+def test_synthesized_calls_are_the_same_bytes_every_time(recordings, tmp_path):
+    """The recognizer tests compare decodings of these calls across runs and processes, so the
+    synthesis must not add fresh randomness (sox dither is clock-seeded unless told otherwise)."""
+    from speech.synthetic import ScriptTurn, synthesize_call
+
+    turns = (ScriptTurn("employee", "Слушаю вас", 0.2), ScriptTurn("client", "Добрый день", 1.4))
+    first, second = tmp_path / "a.wav", tmp_path / "b.wav"
+    synthesize_call(turns, first)
+    synthesize_call(turns, second)
+    assert first.read_bytes() == second.read_bytes()
+    assert np.abs(sf.read(first)[0]).max() > 0.05  # real speech, not an empty file

@@ -79,16 +79,11 @@ def _communications(n: int, days: int, seed: int = 7) -> pd.DataFrame:
     return frame
 
 
-def build_warehouse(n: int, days: int) -> Path:
-    """Writes the warehouse once per size; later runs reuse it."""
+def _write_days(home: Path, frame: pd.DataFrame) -> None:
+    """Each day's communications, their tags (30% tagged) and the daily report."""
     from data.warehouse import Warehouse
 
-    home = DATA / f"delta-n{n}"
-    marker = home / "built.json"
-    if marker.exists():
-        return home
     warehouse = Warehouse(home / "warehouse")
-    frame = _communications(n, days)
     rng = np.random.default_rng(11)
     for day, part in frame.groupby("day"):
         date = FIRST_DAY + dt.timedelta(days=int(day))
@@ -101,7 +96,7 @@ def build_warehouse(n: int, days: int) -> Path:
                 {
                     "communication_id": tagged["communication_id"],
                     "communication_type": tagged["communication_type"],
-                    "tag": rng.choice(["Ипотека", "Цена", "Спам"], len(tagged)),
+                    "tag": rng.choice(["Ипотека", "Цена", "спам"], len(tagged)),
                     "source": "autotag",
                     "source_ref": "r1@1",
                     "probability": None,
@@ -121,6 +116,15 @@ def build_warehouse(n: int, days: int) -> Path:
             }
         )
         warehouse.write_partition("report_end_to_end", date, report)
+
+
+def build_warehouse(n: int, days: int) -> Path:
+    """Writes the warehouse once per size; later runs reuse it."""
+    home = DATA / f"delta-n{n}"
+    marker = home / "built.json"
+    if marker.exists():
+        return home
+    _write_days(home, _communications(n, days))
     marker.write_text(json.dumps({"n": n, "days": days}))
     return home
 
@@ -576,47 +580,13 @@ def _account_of_site(site_id):
 def build_accounts_warehouse(n: int, days: int) -> Path:
     """The same communications split over three accounts by site (each site and its
     campaigns belong to one account), with their tags and the daily report."""
-    from data.warehouse import Warehouse
-
     home = DATA / f"accounts-n{n}"
     marker = home / "built.json"
     if marker.exists():
         return home
-    warehouse = Warehouse(home / "warehouse")
     frame = _communications(n, days)
     frame["account_id"] = _account_of_site(frame["site_id"].to_numpy())
-    rng = np.random.default_rng(11)
-    for day, part in frame.groupby("day"):
-        date = FIRST_DAY + dt.timedelta(days=int(day))
-        warehouse.write_partition("communications", date, part.drop(columns=["day"]))
-        tagged = part.sample(frac=0.3, random_state=int(day))
-        warehouse.write_partition(
-            "tag_assignments",
-            date,
-            pd.DataFrame(
-                {
-                    "communication_id": tagged["communication_id"],
-                    "communication_type": tagged["communication_type"],
-                    "tag": rng.choice(["Ипотека", "Цена", "спам"], len(tagged)),
-                    "source": "autotag",
-                    "source_ref": "r1@1",
-                    "probability": None,
-                    "evidence": "[]",
-                }
-            ),
-        )
-        report = pd.DataFrame(
-            {
-                "campaign_id": np.arange(1, CAMPAIGNS + 1),
-                "site_id": (np.arange(CAMPAIGNS) % SITES) + 1,
-                "visits": rng.integers(100, 1000, CAMPAIGNS),
-                "communications": rng.integers(5, 60, CAMPAIGNS),
-                "deals": rng.integers(0, 10, CAMPAIGNS),
-                "revenue": rng.random(CAMPAIGNS) * 100_000,
-                "cost": rng.random(CAMPAIGNS) * 30_000,
-            }
-        )
-        warehouse.write_partition("report_end_to_end", date, report)
+    _write_days(home, frame)
     marker.write_text(json.dumps({"n": n, "days": days, "accounts": len(ACCOUNTS)}))
     return home
 

@@ -136,26 +136,42 @@ def _deliveries(
             raised.outside_schedule += 1  # matched, but outside the activity schedule: dropped
             continue
         values = template_values(settings, payload, event, now)
-        for channel, recipient, message in render(payload, event, values):
-            out.append(
-                NotificationDelivery(
-                    event_id=row.id,
-                    notification_id=rule.id,
-                    rule_version=version,
-                    account_id=rule.account_id,
-                    channel=channel,
-                    recipient=recipient,
-                    message=message,
-                    idempotency_key=idempotency_key(event.key, rule.id, channel, recipient),
-                    status=PENDING,
-                    attempts=0,
-                    max_attempts=settings.notifications_max_attempts,
-                    next_attempt_at=now,
-                    event_time=now,
-                    created_at=now,
-                )
-            )
+        out += _pending(
+            row, rule, version, event, render(payload, event, values), now,
+            settings.notifications_max_attempts,
+        )  # fmt: skip
     return out
+
+
+def _pending(
+    row: NotificationEvent,
+    rule: Notification,
+    version: int,
+    event: Event,
+    rendered,
+    now: dt.datetime,
+    max_attempts: int,
+) -> list[NotificationDelivery]:
+    """One pending delivery per rendered (channel, recipient, message)."""
+    return [
+        NotificationDelivery(
+            event_id=row.id,
+            notification_id=rule.id,
+            rule_version=version,
+            account_id=rule.account_id,
+            channel=channel,
+            recipient=recipient,
+            message=message,
+            idempotency_key=idempotency_key(event.key, rule.id, channel, recipient),
+            status=PENDING,
+            attempts=0,
+            max_attempts=max_attempts,
+            next_attempt_at=now,
+            event_time=now,
+            created_at=now,
+        )
+        for channel, recipient, message in rendered
+    ]
 
 
 def raise_events(
@@ -269,25 +285,7 @@ def raise_test(
     session.add(row)
     session.flush()
     values = {**template_values(settings, payload, event, now), **preview_extras(name)}
-    deliveries = [
-        NotificationDelivery(
-            event_id=row.id,
-            notification_id=rule.id,
-            rule_version=version,
-            account_id=rule.account_id,
-            channel=channel,
-            recipient=recipient,
-            message=message,
-            idempotency_key=idempotency_key(event.key, rule.id, channel, recipient),
-            status=PENDING,
-            attempts=0,
-            max_attempts=1,
-            next_attempt_at=now,
-            event_time=now,
-            created_at=now,
-        )
-        for channel, recipient, message in render(payload, event, values)
-    ]
+    deliveries = _pending(row, rule, version, event, render(payload, event, values), now, 1)
     session.add_all(deliveries)
     session.flush()
     return deliveries

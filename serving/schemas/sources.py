@@ -11,7 +11,9 @@ class SourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["comagic"] = "comagic"
-    account_id: int | None = Field(None, ge=1, description="Default: the caller's account.")
+    account_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="Default: the caller's account."
+    )
     token: str = Field(min_length=1, max_length=500, description="The Data API access token.")
     url: str = Field(DEFAULT_URL, pattern=r"^https?://\S+$", max_length=500)
 

@@ -26,6 +26,7 @@ from pipelines.demo.replay import QUIET
 from pipelines.demo.resources import GroundTruthRecognizerResource
 from pipelines.demo.seed import prepare_demo
 from pipelines.demo.summary import DemoSummary, collect, tally, warehouse_rows
+from pipelines.partitions import range_tags
 
 
 def _instance(home: Path) -> dg.DagsterInstance:
@@ -106,10 +107,7 @@ def run_demo(
             c["rows written"] = materialize(
                 plan.history,
                 "history",
-                tags={
-                    "dagster/asset_partition_range_start": history_start.isoformat(),
-                    "dagster/asset_partition_range_end": history_end.isoformat(),
-                },
+                tags=range_tags(history_start.isoformat(), history_end.isoformat()),
             )
     with progress.step("models") as c:
         c["assets"] = len(plan.before)

@@ -6,7 +6,7 @@ import dagster as dg
 
 from data.config.models.core import BackfillRequest
 from pipelines.defs.speech.assets import TranscriptsConfig, transcripts
-from pipelines.partitions import daily_partitions
+from pipelines.partitions import daily_partitions, range_run
 
 transcription_backfill = dg.define_asset_job(
     "transcription_backfill",
@@ -18,12 +18,7 @@ transcription_backfill = dg.define_asset_job(
 
 def backfill_run(date_from: str, date_to: str, config: TranscriptsConfig) -> tuple[dict, dict]:
     """Run config and tags of a backfill of days ``date_from``..``date_to`` (inclusive)."""
-    run_config = {"ops": {"transcripts": {"config": config.model_dump()}}}
-    tags = {
-        "dagster/asset_partition_range_start": date_from,
-        "dagster/asset_partition_range_end": date_to,
-    }
-    return run_config, tags
+    return range_run("transcripts", date_from, date_to, config)
 
 
 def request_run(request: BackfillRequest) -> tuple[dict, dict]:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from data.config.models.core import BackfillRequest
 from pipelines.defs.tagging.assets import TagAssignmentsConfig, tag_assignments
-from pipelines.partitions import daily_partitions
+from pipelines.partitions import daily_partitions, range_run
 from pipelines.resources import ConfigStoreResource
 
 BACKFILL_KIND = "autotag"
@@ -21,12 +21,7 @@ retag_backfill = dg.define_asset_job(
 
 def retag_run(start: str, end: str, config: TagAssignmentsConfig) -> tuple[dict, dict]:
     """Run config and tags of a re-tag of days ``start``..``end`` (YYYY-MM-DD, inclusive)."""
-    run_config = {"ops": {"tag_assignments": {"config": config.model_dump()}}}
-    tags = {
-        "dagster/asset_partition_range_start": start,
-        "dagster/asset_partition_range_end": end,
-    }
-    return run_config, tags
+    return range_run("tag_assignments", start, end, config)
 
 
 @dg.sensor(job=retag_backfill, minimum_interval_seconds=60)

@@ -132,6 +132,7 @@ def _latest_touch(frame: pd.DataFrame, touchpoints: pd.DataFrame, on: str) -> pd
         {"visitor_id": "int64", "site_id": "int64"}
     )
     known = frame["visitor_id"].notna() if "visitor_id" in frame else pd.Series(False, frame.index)
+    known &= frame["site_id"].notna()  # a visitor is known per site: no site, no journey
     left = frame.loc[known, ["_row", "site_id", "visitor_id", on]].astype(
         {"visitor_id": "int64", "site_id": "int64"}
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.attribution import MODELS, make_model
-from analytics.conversion_paths import conversion_paths, to_path_table
+from analytics.conversion_paths import aggregate, conversion_paths, to_path_table
 from analytics.linking import blocked_communication_ids, link_communications, link_deals
 from analytics.reports import (
     associated_conversions,
@@ -183,6 +183,123 @@ def build_marts(
         excluded=excluded,
         reconciliation=reconciliation,
     )
+
+
+def build_account_marts(inputs: Inputs, day: dt.date | None = None, **options) -> Marts:
+    """The marts of every account, each built from that account's rows alone (its sites,
+    campaigns, communications, deals and costs), so one account's journeys, paths and
+    attribution never borrow another's. Every table gains ``account_id`` (null for rows of
+    no known account: platform data, for operators only)."""
+    parts = {
+        account: build_marts(part, day=day, **options)
+        for account, part in split_by_account(inputs).items()
+    }
+    if not parts:
+        parts = {None: build_marts(inputs, day=day, **options)}
+    tables = {}
+    for name in ("end_to_end", "deals", "associated", "attribution", "paths", "excluded"):
+        frames = [_with_account(getattr(marts, name), account) for account, marts in parts.items()]
+        non_empty = [frame for frame in frames if len(frame)]
+        tables[name] = pd.concat(non_empty or frames[:1], ignore_index=True)
+    reconciliation = {
+        key: sum(marts.reconciliation[key] for marts in parts.values())
+        for key in next(iter(parts.values())).reconciliation
+    }
+    return Marts(**tables, reconciliation=reconciliation)
+
+
+def paths_by_account(paths: pd.DataFrame) -> pd.DataFrame:
+    """ChannelAttribution's layout, one block per account (``account_id`` first)."""
+    if paths.empty or "account_id" not in paths:
+        return _with_account(aggregate(paths), None)
+    blocks = [
+        _with_account(aggregate(group), None if pd.isna(account) else int(account))
+        for account, group in paths.groupby("account_id", dropna=False, sort=True)
+    ]
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _with_account(frame: pd.DataFrame, account: int | None) -> pd.DataFrame:
+    column = pd.array([account] * len(frame), dtype="Int64")
+    return frame.drop(columns="account_id", errors="ignore").assign(account_id=column)[
+        ["account_id", *(c for c in frame.columns if c != "account_id")]
+    ]
+
+
+def split_by_account(inputs: Inputs) -> dict[int | None, Inputs]:
+    """Inputs per account. A row's account is its own ``account_id``, else its site's, else
+    its campaign's; a deal without either follows its communication. Rows of no known
+    account form the ``None`` part; without sites of known accounts, everything does."""
+    site_account = _owners(inputs.sites, "id", "site_id")
+    campaign_account = _owners(inputs.campaigns, "id")
+    if not site_account:  # no site is known to belong to an account: nothing to split by
+        return {None: inputs}
+
+    def owner(frame: pd.DataFrame | None) -> pd.Series:
+        if frame is None or frame.empty:
+            return pd.Series(dtype="Int64")
+        found = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        if "account_id" in frame:
+            found = pd.to_numeric(frame["account_id"], errors="coerce").astype("Int64")
+        for column, owners in (("site_id", site_account), ("campaign_id", campaign_account)):
+            if column in frame and owners:
+                ids = pd.to_numeric(frame[column], errors="coerce")
+                found = found.fillna(ids.map(owners).astype("Int64"))
+        return found
+
+    communications = owner(inputs.communications)
+    deals = owner(inputs.deals)
+    if len(deals) and "communication_id" in inputs.deals and len(communications):
+        by_communication = pd.Series(
+            communications.to_numpy(), index=inputs.communications["communication_id"].astype(str)
+        )
+        by_communication = by_communication[~by_communication.index.duplicated()]
+        of_deal = inputs.deals["communication_id"].astype(str).map(by_communication)
+        deals = deals.fillna(pd.to_numeric(of_deal, errors="coerce").astype("Int64"))
+    owned = {
+        "sessions": owner(inputs.sessions),
+        "communications": communications,
+        "deals": deals,
+        "costs": owner(inputs.costs),
+    }
+    accounts = set()
+    for found in owned.values():
+        accounts |= {None if pd.isna(a) else int(a) for a in found.unique()}
+
+    def rows_of(frame, found, account):
+        if frame is None or frame.empty:
+            return frame
+        return frame[found.isna()] if account is None else frame[found.eq(account).fillna(False)]
+
+    def config_of(frame, account):
+        if frame is None or "account_id" not in frame or account is None:
+            return frame  # keyed by site or campaign id: other accounts' rows are never read
+        return frame[frame["account_id"].eq(account)]
+
+    return {
+        account: Inputs(
+            sessions=rows_of(inputs.sessions, owned["sessions"], account),
+            communications=rows_of(inputs.communications, communications, account),
+            deals=rows_of(inputs.deals, deals, account),
+            costs=rows_of(inputs.costs, owned["costs"], account),
+            sites=config_of(inputs.sites, account),
+            blocked=inputs.blocked,
+            campaigns=config_of(inputs.campaigns, account),
+            manual_target=inputs.manual_target,
+        )
+        for account in sorted(accounts, key=lambda a: (a is None, a or 0))
+    }
+
+
+def _owners(frame: pd.DataFrame | None, *id_columns: str) -> dict[int, int]:
+    """Object id → account id from a config frame (empty without an ``account_id``)."""
+    if frame is None or frame.empty or "account_id" not in frame:
+        return {}
+    column = next((c for c in id_columns if c in frame), None)
+    if column is None:
+        return {}
+    known = frame.dropna(subset=[column, "account_id"])
+    return dict(zip(known[column].astype(int), known["account_id"].astype(int), strict=True))
 
 
 def _reconcile(deals_in: int, deals: pd.DataFrame, excluded: pd.DataFrame) -> dict:

@@ -7,6 +7,9 @@ latest touch), as the cabinet does; the attribution marts show the other models.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -108,6 +111,68 @@ def roll_up(report: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     ``clients`` are summed too, so a client who bought on two days counts twice."""
     summed = report.groupby(by, dropna=False, sort=True)[COUNTS].sum().reset_index()
     return with_ratios(summed)
+
+
+def _associated_ratio(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        assisted_to_last_touch=_ratio(
+            frame["assisted_conversions"], frame["last_touch_conversions"]
+        )
+    )
+
+
+def _deal_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    sale = frame["is_sale"] if "is_sale" in frame else pd.Series(True, index=frame.index)
+    return frame.assign(deals=1, sales=sale.fillna(False).astype(bool).astype(int))
+
+
+def _average_check(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(average_check=_ratio(frame["revenue"], frame["sales"]))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """How a report sums over any period: the columns it may be grouped by, the counts it
+    sums, and the ratios recomputed from the sums (never averaged)."""
+
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    ratios: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame
+    counted: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame  # adds row counts
+
+    def sum(self, rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        """One row per group of ``by`` (one row in all for no grouping)."""
+        frame = self.counted(
+            rows.reindex(columns=[*self.keys, *rows.columns.difference(self.keys)])
+        )
+        frame = frame.reindex(columns=[*self.keys, *self.counts])
+        frame[list(self.counts)] = frame[list(self.counts)].apply(pd.to_numeric).fillna(0)
+        if by:
+            summed = frame.groupby(by, dropna=False, sort=True)[list(self.counts)].sum()
+            summed = summed.reset_index()
+        else:
+            summed = frame[list(self.counts)].sum().to_frame().T
+        return self.ratios(summed)
+
+
+# The reports that sum over a period, by warehouse table.
+TOTALS = {
+    "report_end_to_end": Totals(("site_id", "campaign_id", "channel"), tuple(COUNTS), with_ratios),
+    "attribution_by_model": Totals(
+        ("model", "channel_name"), ("total_conversions", "total_conversion_value")
+    ),
+    "report_associated_conversions": Totals(
+        ("channel",),
+        ("last_touch_conversions", "last_touch_value", "assisted_conversions", "assisted_value"),
+        _associated_ratio,
+    ),
+    "report_deals": Totals(
+        ("channel", "campaign_id", "site_id", "linked_by"),
+        ("deals", "sales", "revenue"),
+        _average_check,
+        _deal_counts,
+    ),
+}
 
 
 def deals_report(deals: pd.DataFrame, paths: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,50 @@ ACTIONS: tuple[Action, ...] = ("view", "edit", "create", "delete")
 UNDELETABLE_CAMPAIGN_TYPES = frozenset({"integrated", "no_campaign"})
 
 
+@dataclass(frozen=True)
+class Report:
+    """A report of the cabinet, the interface right that opens it, and the warehouse tables
+    it reads (the first is the report itself)."""
+
+    name: str
+    right: str
+    tables: tuple[str, ...]
+    title: str
+
+
+# Each report is opened by its own interface right, as in the cabinet («открыть доступ всем
+# подрядчикам к новому отчету»); a report table declared nowhere is for full access only.
+REPORTS: tuple[Report, ...] = (
+    Report(
+        "end-to-end",
+        "report_end_to_end",
+        ("report_end_to_end", "report_exclusions"),
+        "Сквозная аналитика",
+    ),
+    Report(
+        "attribution",
+        "report_attribution",
+        ("attribution_by_model", "attribution_paths"),
+        "Модели атрибуции",
+    ),
+    Report(
+        "associated-conversions",
+        "report_associated_conversions",
+        ("report_associated_conversions",),
+        "Ассоциированные конверсии",
+    ),
+    Report("deals", "report_deals", ("deals", "report_deals"), "Анализ сделок"),
+)
+REPORT_RIGHTS = tuple(report.right for report in REPORTS)
+# every interface row a rights set may hold: the cabinet's interfaces, then one per report
+ALL_INTERFACES = (*INTERFACES, *REPORT_RIGHTS)
+
+
+def report_named(name: str) -> Report | None:
+    """The report by its URL name or by any table it reads."""
+    return next((r for r in REPORTS if name == r.name or name in r.tables), None)
+
+
 class Perm(BaseModel):
     """One row of the rights table: view, edit, create, delete."""
 
@@ -160,7 +204,7 @@ class EffectiveRights:
             new_campaigns=new_campaigns,
             interfaces={
                 name: _union(h.interfaces.get(name, NO_RIGHTS) for h in holders)
-                for name in INTERFACES
+                for name in ALL_INTERFACES
             },
             recordings=_union(h.recordings for h in holders),
             contact_data=_union(h.contact_data for h in holders),
@@ -200,6 +244,14 @@ class EffectiveRights:
 
     def can(self, scope: str, action: Action, object_id: int | str | None = None) -> bool:
         return self.perm(scope, object_id).allows(action)
+
+    def may_read_report(self, name: str) -> bool:
+        """Whether the caller's rights open a report (by URL name or table): its interface
+        right; a report table declared nowhere needs full access."""
+        report = report_named(name)
+        if report is None:
+            return self.full_access
+        return self.can("interface", "view", report.right)
 
     def rule(self, with_account_column: bool) -> visibility.Rule:
         """The visibility rule (:mod:`serving.access.visibility`), built once per rights."""

@@ -7,9 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from serving.access.rights import Perm
 from serving.schemas.common import ConfigId
 
+# the cabinet's interfaces, then one right per report (serving.access.rights.REPORTS)
 InterfaceName = Literal[
-    "notifications", "autotag", "transcription", "smarttag", "antispam", "users"
-]
+    "notifications", "autotag", "transcription", "smarttag", "antispam", "users",
+    "report_end_to_end", "report_attribution", "report_associated_conversions", "report_deals",
+]  # fmt: skip
 
 
 class SiteRight(Perm):

@@ -292,6 +292,8 @@ def _perm(view=True, edit=False, create=False, delete=False):
     return {"view": view, "edit": edit, "create": create, "delete": delete}
 
 
+# the agencies' reports: attribution is not opened to them
+REPORTS_SEEN = {"report_end_to_end": _perm(), "report_deals": _perm()}
 RIGHTS = {
     "agency_a": RightsSpec(
         sites=[{"site_id": 1, **_perm(create=True)}],
@@ -302,10 +304,12 @@ RIGHTS = {
         contact_data=_perm(),
         recordings=_perm(),
         tags=_perm(edit=True),
+        interfaces=REPORTS_SEEN,
     ),
     "agency_b": RightsSpec(
         sites=[{"site_id": 1, **_perm()}, {"site_id": 2, **_perm(edit=True)}],
         campaigns=[{"campaign_id": c, **_perm(edit=True)} for c in (21, 22, 23)],
+        interfaces=REPORTS_SEEN,
     ),
 }
 

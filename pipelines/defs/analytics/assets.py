@@ -1,4 +1,7 @@
-"""End-to-end analytics marts per day: the report, deals, associated conversions, attribution."""
+"""End-to-end analytics marts per day: the report, deals, associated conversions, attribution.
+
+Each account's marts are built from its own rows alone, and every table carries
+``account_id``, so reports and attribution answer per account."""
 
 import base64
 import datetime as dt
@@ -7,8 +10,7 @@ from typing import Literal
 import dagster as dg
 import pandas as pd
 
-from analytics.conversion_paths import aggregate
-from analytics.marts import Marts, build_marts, read_inputs
+from analytics.marts import Marts, build_account_marts, paths_by_account, read_inputs
 from analytics.plots import attribution_comparison_png, funnel_png, roi_by_channel_png
 from analytics.reports import roll_up
 from data.config.queries import campaigns_frame, sites_frame
@@ -111,7 +113,7 @@ def analytics_marts(
     built: list[Marts] = []
     for day in days:
         inputs = read_inputs(wh, day, sites if len(sites) else None, campaigns, manual_target)
-        marts = build_marts(
+        marts = build_account_marts(
             inputs,
             day=day,
             half_life_days=config.half_life_days,
@@ -123,7 +125,7 @@ def analytics_marts(
             DEALS: marts.deals,
             ASSOCIATED: marts.associated,
             ATTRIBUTION: marts.attribution,
-            PATHS: aggregate(marts.paths),
+            PATHS: paths_by_account(marts.paths),
             EXCLUSIONS: marts.excluded,
         }
         for key, frame in tables.items():

@@ -1,31 +1,30 @@
 """Reports: end-to-end analytics, attribution by model, associated conversions, deals.
 
-Rows carry their site and campaign, and each caller sees only the rows their rights allow; a
-report without those columns is shown only to callers who see every campaign."""
+Each report is opened by its own right (``serving.access.rights.REPORTS``) and answers from the
+caller's account alone. Rows carry their site and campaign, or their account, and each caller
+sees only the rows their rights allow; a report tied to the account as a whole (attribution,
+associated conversions) is shown only to callers who see every campaign of it."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from analytics.reports import COUNTS, KEYS, with_ratios
+from analytics.reports import TOTALS
+from serving.access.rights import REPORTS, EffectiveRights, report_named
 from serving.api.deps import RightsDep, WarehouseDep
 from serving.api.guard import needs
 from serving.api.json_body import JsonBody
-from serving.errors import Invalid
+from serving.errors import Forbidden, Invalid, NotFound
 from serving.queries import reports as queries
 from serving.schemas.common import Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-NAMED = {
-    "end-to-end": "report_end_to_end",
-    "attribution": "attribution_by_model",
-    "associated-conversions": "report_associated_conversions",
-    "deals": "deals",
-}
+NAMED = {report.name: report.tables[0] for report in REPORTS}
+ReportName = Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9_-]+$")]
 
 
 class ReportPage(BaseModel):
@@ -42,10 +41,23 @@ class ReportInfo(BaseModel):
     table: str
 
 
+def _readable(warehouse, rights: EffectiveRights, report: str) -> str:
+    """The report's table, once the caller's rights open it (403 naming the right)."""
+    table = NAMED.get(report, report)
+    if table not in queries.available(warehouse):
+        raise NotFound(f"report {report} does not exist")
+    if not rights.may_read_report(table):
+        declared = report_named(table)
+        what = f"«{declared.title}» ({declared.right})" if declared else f"{table} (full access)"
+        raise Forbidden(f"no right to view the report {what}")
+    return table
+
+
 @router.get("", response_model=list[ReportInfo], openapi_extra=needs("authenticated"))
-def list_reports(warehouse: WarehouseDep):
-    """The reports that have data; named ones first, then every other analytics table."""
-    tables = queries.available(warehouse)
+def list_reports(warehouse: WarehouseDep, rights: RightsDep):
+    """The reports that have data and that the caller's rights open; named ones first, then
+    every other analytics table."""
+    tables = [t for t in queries.available(warehouse) if rights.may_read_report(t)]
     named = [ReportInfo(name=n, table=t) for n, t in NAMED.items() if t in tables]
     rest = [ReportInfo(name=t, table=t) for t in tables if t not in NAMED.values()]
     return named + rest
@@ -62,52 +74,55 @@ class ReportTotals(BaseModel):
 ALL_ROWS = 10_000_000  # the period's visible rows, all of them: totals are not paged
 
 
-@router.get("/end-to-end/totals", response_model=ReportTotals, openapi_extra=needs("authenticated"))
-def end_to_end_totals(
+@router.get("/{report}/totals", response_model=ReportTotals, openapi_extra=needs("authenticated"))
+def report_totals(
+    report: ReportName,
     warehouse: WarehouseDep,
     rights: RightsDep,
     date_from: dt.date | None = Query(None),
     date_till: dt.date | None = Query(None),
     site_id: int | None = Query(None, ge=1, le=2**53),
     campaign_id: int | None = Query(None, ge=1, le=2**53),
-    group_by: Literal["total", "site_id", "campaign_id", "channel"] = Query("total"),
+    model: str | None = Query(None, max_length=40, description="Attribution model."),
+    group_by: str = Query(
+        "total",
+        max_length=40,
+        description="total, or a column of the report: site_id, campaign_id, channel "
+        "(end-to-end); model, channel_name (attribution); channel (associated conversions); "
+        "channel, campaign_id, site_id, linked_by (report_deals).",
+    ),
 ):
-    """The end-to-end report summed over any period (not only daily rows), over the rows the
-    caller may see: counts are summed and the ratios recomputed from the sums, never
-    averaged; ``group_by`` keeps one row per site, campaign or channel."""
+    """A report summed over any period (not only daily rows), over the rows the caller may
+    see: counts are summed and the ratios recomputed from the sums, never averaged;
+    ``group_by`` keeps one row per value of a column."""
     if date_from and date_till and date_from > date_till:
         raise Invalid("date_from: must not be after date_till")
+    table = _readable(warehouse, rights, report)
+    totals = TOTALS.get(table)
+    if totals is None:
+        raise NotFound(f"report {report} has no totals")
+    if group_by != "total" and group_by not in totals.keys:
+        raise Invalid(f"group_by: must be total or one of {', '.join(totals.keys)}")
+    filters = {"site_id": site_id, "campaign_id": campaign_id, "model": model}
     _, rows, _ = queries.read_report(
-        warehouse,
-        rights,
-        NAMED["end-to-end"],
-        date_from,
-        date_till,
-        {"site_id": site_id, "campaign_id": campaign_id},
-        ALL_ROWS,
-        0,
+        warehouse, rights, table, date_from, date_till, filters, ALL_ROWS, 0
     )
-    frame = pd.DataFrame(rows).reindex(columns=[*KEYS, *COUNTS]).fillna(dict.fromkeys(COUNTS, 0))
-    by = [] if group_by == "total" else [group_by]
-    if by:
-        summed = frame.groupby(by, dropna=False, sort=True)[COUNTS].sum().reset_index()
-    else:
-        summed = frame[COUNTS].sum().to_frame().T
-    totals = with_ratios(summed).astype(object).where(lambda f: f.notna(), None)
+    summed = totals.sum(pd.DataFrame(rows), [] if group_by == "total" else [group_by])
+    shown = summed.astype(object).where(lambda f: f.notna(), None)
     return JsonBody(
         {
-            "report": "end-to-end",
+            "report": report,
             "date_from": date_from.isoformat() if date_from else None,
             "date_till": date_till.isoformat() if date_till else None,
             "group_by": group_by,
-            "rows": totals.to_dict("records"),
+            "rows": shown.to_dict("records"),
         }
     )
 
 
 @router.get("/{report}", response_model=ReportPage, openapi_extra=needs("authenticated"))
 def read_report(
-    report: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9_-]+$")],
+    report: ReportName,
     warehouse: WarehouseDep,
     rights: RightsDep,
     date_from: Day | None = Query(None),
@@ -123,7 +138,7 @@ def read_report(
     """One report over a date range (by day partition), filtered by the caller's rights."""
     if date_from and date_till and date_from > date_till:
         raise Invalid("date_from: must not be after date_till")
-    table = NAMED.get(report, report)
+    table = _readable(warehouse, rights, report)
     columns, rows, total = queries.read_report(
         warehouse,
         rights,

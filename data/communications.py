@@ -7,6 +7,9 @@
 - repeat (CoMagic's ``rest``): a target communication of the same type from the same contact
   within the site's repeat-contact period (``second_communication_period`` days).
 
+The site's settings are the version in force at the communication's start (settings history),
+so a threshold changed today changes the facts of communications from then on only.
+
 The contact is the visitor when known, else the phone number. Attributes of day D look back
 over every earlier partition, so a day's result does not depend on which days ran before it.
 """
@@ -66,11 +69,26 @@ _UNIFIED = {
 }
 
 
+def _settings_versions(sites: pd.DataFrame) -> pd.DataFrame:
+    """Settings versions with their ``valid_from``/``valid_till``; a frame of current settings
+    only (no ``valid_from``) holds for all time."""
+    if "valid_from" in sites and "valid_till" in sites:
+        return sites
+    return sites.assign(
+        valid_from=pd.Timestamp("1970-01-01"), valid_till=pd.Timestamp("2200-01-01")
+    )
+
+
 def build_communications(warehouse: Warehouse, day: dt.date, sites: pd.DataFrame) -> pa.Table:
-    """One day of unified communications. ``sites`` has the config store's site columns."""
+    """One day of unified communications. ``sites`` has the config store's site columns, one
+    row per site, or one per version of its settings with ``valid_from`` and ``valid_till``
+    (``data.config.queries.site_settings_history``): each communication's facts then follow
+    the version in force at its start, so a later change never rewrites them."""
     con = duckdb.connect(":memory:")
     try:
-        con.register("sites_df", sites)
+        versions = _settings_versions(sites)
+        con.register("versions_df", versions)
+        con.register("sites_df", versions.drop_duplicates("id", keep="last"))
         parts = []
         for source, sql in _UNIFIED.items():
             files = warehouse.files(source, end=day)
@@ -85,11 +103,15 @@ def build_communications(warehouse: Warehouse, day: dt.date, sites: pd.DataFrame
             f"""
             WITH base AS (
                 SELECT u.*, s.account_id, coalesce(s.is_active, true) AS site_is_active,
-                       coalesce(s.target_call_min_duration, 0) AS target_min,
-                       coalesce(s.second_communication_period, 0) AS repeat_days,
+                       coalesce(v.target_call_min_duration, s.target_call_min_duration, 0)
+                           AS target_min,
+                       coalesce(v.second_communication_period, s.second_communication_period, 0)
+                           AS repeat_days,
                        coalesce(CAST(u.visitor_id AS VARCHAR), u.contact_phone_number,
                                 u.communication_type || ':' || CAST(u.id AS VARCHAR)) AS contact_key
                 FROM unified u LEFT JOIN sites_df s ON s.id = u.site_id
+                LEFT JOIN versions_df v ON v.id = u.site_id
+                    AND u.date_time >= v.valid_from AND u.date_time < v.valid_till
             ), flagged AS (
                 SELECT *,
                     CASE communication_type

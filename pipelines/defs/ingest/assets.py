@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 
 from data.communications import build_communications
-from data.config.queries import known_site_ids, sites_frame
+from data.config.queries import known_site_ids, site_settings_history
 from data.contracts import CONTRACTS
 from data.ingest.landing import IngestResult, ingest_day
 from data.settings import get_settings
@@ -117,7 +117,7 @@ def communications(
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
     with config_store.get().session() as session:
-        sites = sites_frame(session)
+        sites = site_settings_history(session)  # facts follow the settings of their time
     totals: dict[str, int] = {}
     for day in partition_days(context):
         table = build_communications(wh, day, sites)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from antispam import policy
 from data.communications import build_communications
-from data.config.queries import sites_frame
+from data.config.queries import site_settings_history
 from data.config.store import ConfigStore
 from data.live import sink
 from data.live.poller import Batch
@@ -65,7 +65,7 @@ class Steps:
         through (those whose unified row is new or differs, plus ``changed_ids``)."""
         started = time.perf_counter()
         with self.store.session() as session:
-            sites = sites_frame(session)
+            sites = site_settings_history(session)
         day_rows = _communications_of_day(self.warehouse, day, sites)
         subset = changed_communications(self.warehouse, day, day_rows, changed_ids)
         if subset.num_rows == 0:

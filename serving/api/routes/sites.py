@@ -55,8 +55,11 @@ def update_site(
     actor: CurrentUser,
     account_id: AccountId,
 ):
-    """Changes the site's settings; fields left out keep their values."""
+    """Changes the site's settings; fields left out keep their values. A change of the
+    settings that decide facts starts a new version of them, in force from now on
+    (``data.config.models.site_history``)."""
     site = catalog.get_site(session, site_id, account_id)
+    session.info["actor"] = actor.login  # the version's audit record names who changed it
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     before = {key: getattr(site, key) for key in changes}
     for key, value in changes.items():

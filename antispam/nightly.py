@@ -230,15 +230,22 @@ class PolicyResult:
     tagged: int
 
 
+def _columns_of(warehouse: Warehouse, day: dt.date) -> set[str]:
+    """The columns every file of the day's communications has."""
+    schemas = [set(pq.read_schema(f).names) for f in warehouse.files("communications", day, day)]
+    return set.intersection(*schemas) if schemas else set()
+
+
 def apply_policy_day(
     warehouse: Warehouse, policies: dict[int, policy.AccountPolicy], day: dt.date
 ) -> PolicyResult:
     """Tags and blocks the day's calls (``communications`` of type call)."""
+    columns = ["communication_id", "account_id", "contact_phone_number", "date_time"]
     calls = warehouse.read(
         "communications",
         day,
         day,
-        columns=["communication_id", "account_id", "contact_phone_number", "date_time"],
+        columns=columns + [c for c in ("site_is_active",) if c in _columns_of(warehouse, day)],
         where="communication_type = 'call'",
     )
     flagged = policy.verdicts_in_effect(warehouse, day)

@@ -89,7 +89,8 @@ def decide(
 ) -> pd.DataFrame:
     """The action for every call.
 
-    ``calls``: communication_id, account_id, contact_phone_number, date_time.
+    ``calls``: communication_id, account_id, contact_phone_number, date_time, and
+    ``site_is_active`` where known (a switched-off site's calls are left alone).
     ``flagged``: number (E.164 digits), score, reasons (JSON), model_version — the verdicts in
     effect. Returns the calls with ``caller``, ``whitelisted``, ``blacklisted``, ``flagged``,
     ``tagged``, ``blocked`` and ``reason`` (blacklist, antispam or empty).
@@ -108,15 +109,26 @@ def decide(
     tag_on = out["account_id"].map(lambda a: policies.get(a, AccountPolicy(a)).tag_enabled)
     block_on = out["account_id"].map(lambda a: policies.get(a, AccountPolicy(a)).block_enabled)
     spam = out["flagged"] & ~out["whitelisted"]
-    out["blocked"] = out["blacklisted"] | (spam & block_on.astype(bool))
-    out["tagged"] = (spam | out["blacklisted"]) & tag_on.astype(bool)
+    # a switched-off site's calls are neither blocked nor tagged, as the cabinet documents
+    active = _site_active(out)
+    out["blocked"] = (out["blacklisted"] | (spam & block_on.astype(bool))) & active
+    out["tagged"] = (spam | out["blacklisted"]) & tag_on.astype(bool) & active
     out["reason"] = np.where(
-        out["blacklisted"], REASON_BLACKLIST, np.where(out["blocked"], REASON_ANTISPAM, "")
+        out["blocked"] & out["blacklisted"],
+        REASON_BLACKLIST,
+        np.where(out["blocked"], REASON_ANTISPAM, ""),
     )
     out["score"] = out["caller"].map(verdict["score"]).astype(float)
     out["model_version"] = out["caller"].map(verdict["model_version"])
     out["evidence"] = out["caller"].map(verdict["reasons"]).fillna("[]")
     return out
+
+
+def _site_active(calls: pd.DataFrame) -> pd.Series:
+    """``site_is_active`` of each call (true where unknown)."""
+    if "site_is_active" not in calls:
+        return pd.Series(True, index=calls.index)
+    return calls["site_is_active"].astype(object).where(calls["site_is_active"].notna(), True)
 
 
 def _listed(policies, account_id, caller, at) -> tuple[bool, bool]:

@@ -85,6 +85,7 @@ class Steps:
         with self.store.session() as session:
             policies = policy.load_policies(session)
         columns = ["communication_id", "account_id", "contact_phone_number", "date_time"]
+        columns += [c for c in ("site_is_active",) if c in calls]  # switched-off: left alone
         decisions = policy.decide(
             calls[columns].reset_index(drop=True),
             policy.verdicts_in_effect(self.warehouse, day),

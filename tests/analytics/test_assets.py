@@ -92,6 +92,16 @@ def test_day_materializes_marts_plots_and_passing_checks(account):
     assert {"path", "total_conversions", "total_conversion_value", "total_null"} <= set(
         paths.columns
     )
+    # every mart is the account's (the site's account in the config store)
+    for table in (
+        "report_end_to_end",
+        "report_deals",
+        "report_associated_conversions",
+        "attribution_by_model",
+        "attribution_paths",
+        "report_exclusions",
+    ):
+        assert set(warehouse.read(table)["account_id"]) == {1}, table
     assert set(warehouse.read("report_exclusions")["reason"]) == {
         "subdomain is not tracked for the site",
         "spam-blocked call",

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.config.models.core import Site
+from data.config.models.site_history import SiteSettingsVersion
 from data.warehouse import Warehouse
 from tagging.provenance import ASSIGNMENT_COLUMNS
 from tagging.rules import LOST_TAG, NON_TARGET_TAG, REPEAT_TAG, SPAM_TAG
@@ -49,6 +50,18 @@ def tag_key(name: str) -> str:
 class SiteSettings:
     target_call_min_duration: int = 30
     second_communication_period: int = 30
+    # earlier versions, (valid_from, settings) oldest first: evidence shows the settings in
+    # force at the communication's start, the ones its facts were computed from
+    versions: tuple = ()
+
+    def at(self, moment) -> SiteSettings:
+        if moment is None or pd.isna(moment):
+            return self
+        found = self
+        for valid_from, version in self.versions:
+            if pd.Timestamp(valid_from) <= pd.Timestamp(moment):
+                found = version
+        return found
 
 
 DEFAULT_SETTINGS = SiteSettings()
@@ -83,14 +96,25 @@ def load_manual_target(session: Session) -> dict[str, tuple[bool, str]]:
 
 
 def load_site_settings(session: Session) -> dict[int, SiteSettings]:
+    """Each site's settings, with the history of their versions."""
     rows = session.execute(
         select(Site.id, Site.target_call_min_duration, Site.second_communication_period)
     )
-    return {site_id: SiteSettings(minimum, period) for site_id, minimum, period in rows}
+    history: dict[int, list] = {}
+    for v in session.scalars(
+        select(SiteSettingsVersion).order_by(SiteSettingsVersion.valid_from, SiteSettingsVersion.id)
+    ):
+        version = SiteSettings(v.target_call_min_duration, v.second_communication_period)
+        history.setdefault(v.site_id, []).append((v.valid_from, version))
+    return {
+        site_id: SiteSettings(minimum, period, tuple(history.get(site_id, ())))
+        for site_id, minimum, period in rows
+    }
 
 
 def longest_repeat_period(sites: dict[int, SiteSettings]) -> int:
     periods = [s.second_communication_period for s in sites.values()]
+    periods += [v.second_communication_period for s in sites.values() for _, v in s.versions]
     return max([DEFAULT_SETTINGS.second_communication_period, *periods])
 
 
@@ -143,7 +167,7 @@ def system_tags(
     if day.empty:
         return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
     for comm in day.to_dict("records"):
-        settings = _settings_of(sites, comm.get("site_id"))
+        settings = _settings_of(sites, comm.get("site_id")).at(comm.get("date_time"))
         lost = _flag(comm.get("is_lost"))
         if lost:
             rows.append(_row(comm, LOST_TAG, {"is_lost": True}))

@@ -3,6 +3,7 @@ audit record in the change's own transaction, and the nightly re-run of communic
 computes each one's facts from the version in force at its start."""
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -151,3 +152,27 @@ def test_history_spans_each_version(site_world):
     assert site["target_call_min_duration"].tolist() == [30, 100]
     assert site.loc[0, "valid_till"] == site.loc[1, "valid_from"] == pd.Timestamp(2026, 5, 2)
     assert set(history["id"]) == {1, 2, 3}  # every site, of every account
+
+
+def test_non_target_evidence_names_the_threshold_its_fact_was_computed_from(site_world, tmp_path):
+    from tagging.system_tags import load_site_settings, system_tags
+
+    world, client, store = site_world
+    warehouse = Warehouse(tmp_path / "calls")
+    yesterday = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=1)
+    _write(warehouse, [_call(1, yesterday, talk=20)])
+    client.patch(
+        "/api/v1/sites/1", json={"target_call_min_duration": 10}, headers=auth(world, "admin")
+    )
+    later = dt.datetime.now() + dt.timedelta(minutes=2)
+    _write(warehouse, [_call(1, yesterday, talk=20), _call(2, later, talk=5)])
+    with store.session() as session:
+        sites = load_site_settings(session)
+    for day, expected in ((yesterday.date(), {"call:1": 30}), (later.date(), {"call:2": 10})):
+        facts = _facts(store, warehouse, day).reset_index()
+        tags = system_tags(facts, sites)
+        shown = {
+            row["communication_id"]: json.loads(row["evidence"])["target_call_min_duration"]
+            for _, row in tags[tags["tag"].eq("Нецелевой")].iterrows()
+        }
+        assert {k: v for k, v in shown.items() if k in expected} == expected

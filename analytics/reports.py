@@ -155,19 +155,22 @@ class Totals:
         return self.ratios(summed)
 
 
-# The reports that sum over a period, by warehouse table.
+# The reports that sum over a period, by warehouse table (``account_id``: for platform
+# operators, who see every account's rows).
 TOTALS = {
-    "report_end_to_end": Totals(("site_id", "campaign_id", "channel"), tuple(COUNTS), with_ratios),
+    "report_end_to_end": Totals(
+        ("site_id", "campaign_id", "channel", "account_id"), tuple(COUNTS), with_ratios
+    ),
     "attribution_by_model": Totals(
-        ("model", "channel_name"), ("total_conversions", "total_conversion_value")
+        ("model", "channel_name", "account_id"), ("total_conversions", "total_conversion_value")
     ),
     "report_associated_conversions": Totals(
-        ("channel",),
+        ("channel", "account_id"),
         ("last_touch_conversions", "last_touch_value", "assisted_conversions", "assisted_value"),
         _associated_ratio,
     ),
     "report_deals": Totals(
-        ("channel", "campaign_id", "site_id", "linked_by"),
+        ("channel", "campaign_id", "site_id", "linked_by", "account_id"),
         ("deals", "sales", "revenue"),
         _average_check,
         _deal_counts,

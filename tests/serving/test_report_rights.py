@@ -106,6 +106,18 @@ def test_attribution_totals_over_a_period(reports, login, account):
     assert one_day[0]["total_conversion_value"] == pytest.approx(8 * REVENUE[account])
 
 
+def test_an_operator_sees_each_accounts_attribution_apart(reports):
+    client, world = reports
+    response = client.get(
+        "/api/v1/reports/attribution/totals",
+        params={"group_by": "account_id", "model": "markov"},
+        headers=auth(world, "operator"),
+    )
+    assert response.status_code == 200, response.text
+    by_account = {r["account_id"]: r["total_conversion_value"] for r in response.json()["rows"]}
+    assert by_account == pytest.approx({a: REVENUE[a] * len(DAYS) for a in (1, 2)})
+
+
 def test_associated_conversions_totals_recompute_the_ratio(reports):
     client, world = reports
     response = client.get(

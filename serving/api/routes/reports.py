@@ -89,7 +89,7 @@ def report_totals(
         max_length=40,
         description="total, or a column of the report: site_id, campaign_id, channel "
         "(end-to-end); model, channel_name (attribution); channel (associated conversions); "
-        "channel, campaign_id, site_id, linked_by (report_deals).",
+        "channel, campaign_id, site_id, linked_by (report_deals); account_id (any).",
     ),
 ):
     """A report summed over any period (not only daily rows), over the rows the caller may

@@ -110,7 +110,14 @@ def link_deals(
 
 def _target(frame: pd.DataFrame) -> pd.Series:
     marked = frame["is_target"] if "is_target" in frame else pd.Series(None, frame.index)
-    duration = frame["duration"] if "duration" in frame else pd.Series(np.nan, frame.index)
+    # the talk, as ingest defines target calls (data.communications); the total duration only
+    # where the input has no talk duration
+    duration = pd.Series(np.nan, frame.index)
+    for column in ("duration", "talk_duration"):
+        if column in frame:
+            duration = pd.to_numeric(frame[column], errors="coerce").where(
+                lambda d: d.notna(), duration
+            )
     lost = frame["is_lost"].fillna(False).astype(bool) if "is_lost" in frame else False
     is_call = frame["communication_type"].astype(str).eq("call")
     derived = ~lost & (~is_call | (duration.fillna(0) >= frame["target_call_min_duration"]))

@@ -46,6 +46,19 @@ class SitePublic(ORMModel):
     created_at: Timestamp | None
 
 
+class SiteSettingsVersionPublic(ORMModel):
+    """One version of a site's settings, in force from ``valid_from``; the facts of a
+    communication come from the version in force at its start."""
+
+    valid_from: Timestamp
+    target_call_min_duration: int
+    second_communication_period: int
+    cookie_lifetime: int
+    campaign_lifetime: int
+    sales_enabled: bool
+    track_subdomains: bool
+
+
 CampaignType = Literal["manual", "integrated", "no_campaign"]
 
 

@@ -122,6 +122,11 @@ def test_a_change_is_one_version_with_its_audit_record(site_world):
         assert record.actor == "admin"
         assert record.before == {"second_communication_period": 30}
         assert record.after["second_communication_period"] == 3
+    shown = client.get("/api/v1/sites/2/settings-history", headers=admin)
+    assert [v["second_communication_period"] for v in shown.json()] == [30, 3]
+    # another account's site: as if it did not exist
+    other = client.get("/api/v1/sites/2/settings-history", headers=auth(world, "admin2"))
+    assert other.status_code == 404
 
 
 def test_a_rolled_back_change_leaves_no_version(site_world):

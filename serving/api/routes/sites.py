@@ -5,10 +5,16 @@ from sqlalchemy import select
 
 from data.config import audit
 from data.config.models.core import Site
+from data.config.models.site_history import SiteSettingsVersion
 from serving.access import catalog
 from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep
 from serving.api.guard import needs
-from serving.schemas.catalog import SiteCreate, SitePublic, SiteUpdate
+from serving.schemas.catalog import (
+    SiteCreate,
+    SitePublic,
+    SiteSettingsVersionPublic,
+    SiteUpdate,
+)
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 
@@ -43,6 +49,22 @@ def create_site(body: SiteCreate, session: SessionDep, actor: CurrentUser, accou
 )
 def read_site(site_id: PathId, session: SessionDep, account_id: AccountId):
     return catalog.get_site(session, site_id, account_id)
+
+
+@router.get(
+    "/{site_id}/settings-history",
+    response_model=list[SiteSettingsVersionPublic],
+    openapi_extra=needs(("site", "view", "site_id")),
+)
+def read_settings_history(site_id: PathId, session: SessionDep, account_id: AccountId):
+    """Every version of the site's settings, oldest first."""
+    catalog.get_site(session, site_id, account_id)
+    query = (
+        select(SiteSettingsVersion)
+        .where(SiteSettingsVersion.site_id == site_id)
+        .order_by(SiteSettingsVersion.valid_from, SiteSettingsVersion.id)
+    )
+    return session.scalars(query).all()
 
 
 @router.patch(

@@ -50,7 +50,10 @@ OTHER_COSTS = pd.DataFrame(
 
 def _inputs(with_other: bool) -> Inputs:
     def both(own, other):
-        return pd.concat([own, other], ignore_index=True) if with_other else own
+        if not with_other:
+            return own
+        # the other account's all-empty columns (no campaign) come back as missing values
+        return pd.concat([own, other.dropna(axis=1, how="all")], ignore_index=True)
 
     return Inputs(
         sessions=both(SESSIONS, OTHER_SESSIONS),

@@ -466,9 +466,9 @@ def decode_costs(home: Path, days: int) -> dict:
     """What a worker pays once per day and file version: decoding the newest day for the list
     (with its tags) and a month of the report, measured here without the API."""
     from data.warehouse import Warehouse
-    from serving.queries import columnar, communication_days
-    from serving.queries.communications import LIST_COLUMNS
-    from serving.queries.reports import BY_CAMPAIGN
+    from serving.readmodel import columnar, communication_days
+    from serving.readmodel.communications import LIST_COLUMNS
+    from serving.readmodel.reports import BY_CAMPAIGN
 
     warehouse = Warehouse(home / "warehouse")
     last = FIRST_DAY + dt.timedelta(days=days - 1)

@@ -14,12 +14,12 @@ from data.config.store import ConfigStore
 from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from serving import docs_offline, problems
-from serving.access.rights_cache import RightsCache
 from serving.api.guard import document_public_routes
 from serving.api.routes import api_router
 from serving.concurrency import ConcurrencyLimit
 from serving.config import ApiSettings, get_api_settings
-from serving.queries.tag_events import TagEventCache
+from serving.readmodel.rights_cache import RightsCache
+from serving.readmodel.tag_events import TagEventCache
 
 
 def create_app(

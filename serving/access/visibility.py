@@ -14,7 +14,7 @@ clause's ``otherwise``. Two clauses make the rule:
   account has no rights clause.
 
 :meth:`EffectiveRights.sees`, :meth:`EffectiveRights.visibility_sql` and
-``serving.queries.columnar.visible_mask`` all read the rule built here, and a property test
+``serving.readmodel.columnar.visible_mask`` all read the rule built here, and a property test
 checks that the three forms agree on random rights and rows.
 """
 

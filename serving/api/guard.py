@@ -21,7 +21,7 @@ from serving.access import accounts
 from serving.access.rights import Action, EffectiveRights
 from serving.api.deps import WarehouseDep
 from serving.errors import Forbidden, NotFound, Unauthenticated
-from serving.queries import communications
+from serving.readmodel import communications
 
 RIGHTS_KEY = "x-rights"
 PUBLIC = "public"

@@ -5,8 +5,8 @@ import datetime as dt
 import pandas as pd
 
 from data.warehouse import Warehouse
-from serving.queries import communication_days
-from serving.queries.communications import LIST_COLUMNS
+from serving.readmodel import communication_days
+from serving.readmodel.communications import LIST_COLUMNS
 
 DAY = dt.date(2026, 3, 1)
 

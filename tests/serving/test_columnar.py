@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 from serving.access.rights import EffectiveRights, Perm, RightsSetData
-from serving.queries import columnar, communications
-from serving.queries.communications import CommunicationFilter, Cursor
+from serving.readmodel import columnar, communications
+from serving.readmodel.communications import CommunicationFilter, Cursor
 
 VIEW = Perm(view=True)
 HOLDERS = [
@@ -134,8 +134,8 @@ def test_tags_written_after_the_day_are_seen(tmp_path):
     import pandas as pd
 
     from data.warehouse import Warehouse
-    from serving.queries import communication_days
-    from serving.queries.communications import LIST_COLUMNS
+    from serving.readmodel import communication_days
+    from serving.readmodel.communications import LIST_COLUMNS
 
     warehouse = Warehouse(tmp_path / "warehouse")
     day = dt.date(2026, 3, 1)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serving.access.rights import EffectiveRights, Perm, RightsSetData
-from serving.queries import columnar
+from serving.readmodel import columnar
 
 IDS = st.integers(min_value=1, max_value=12)
 BIG_IDS = st.sampled_from([1, 2, 3, 2**21 + 5, 5_000_000_000])  # dense and sorted lookups

@@ -27,8 +27,8 @@ from serving.api.deps import (
 from serving.api.guard import needs
 from serving.api.json_body import JsonBody
 from serving.errors import Invalid, NotFound
-from serving.queries import communications as queries
-from serving.queries.tag_events import TagEventCache
+from serving.readmodel import communications as queries
+from serving.readmodel.tag_events import TagEventCache
 from serving.schemas.common import Page, Time, local_naive
 from serving.schemas.common import zone as local_zone
 from serving.schemas.communications import (

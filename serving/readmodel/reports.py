@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Forbidden, NotFound
-from serving.queries import columnar
-from serving.queries.communications import plain_scan
-from serving.queries.engine import cached_table, connect, has_table, partitions
+from serving.readmodel import columnar
+from serving.readmodel.communications import plain_scan
+from serving.readmodel.engine import cached_table, connect, has_table, partitions
 
 REPORT_NAME = re.compile(r"^(report|attribution)_[a-z0-9_]{1,60}$|^deals$")
 

@@ -17,11 +17,11 @@ import pyarrow as pa
 
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
-from serving.queries.columnar import Column, cache, decode, file_stamp, read_day, visible_mask
+from serving.readmodel.columnar import Column, cache, decode, file_stamp, read_day, visible_mask
 from tagging import system_tags
 
 if TYPE_CHECKING:
-    from serving.queries.communications import CommunicationFilter, Cursor
+    from serving.readmodel.communications import CommunicationFilter, Cursor
 
 TAG_COLUMNS = ("communication_id", "tag", "source", "source_ref")
 SPAM_TAG = system_tags.SPAM_TAG  # one spelling, compared by tag_key like every tag

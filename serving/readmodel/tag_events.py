@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from data.config.models.tagging import TagEvent
 from data.config.store import ConfigStore
-from serving.access.rights_cache import bump, current_version, version_path
+from serving.readmodel.rights_cache import bump, current_version, version_path
 from tagging.system_tags import tag_key
 
 KIND = "tag-events-version"

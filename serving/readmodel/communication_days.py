@@ -1,23 +1,26 @@
-"""The communications list from decoded days: numpy masks instead of SQL per request.
+"""The communications list from decoded files: numpy masks instead of SQL per request.
 
-A day block holds the list's columns of one ``communications`` partition, newest first by
-(date_time, communication_id), and the automatic tags of the same day's ``tag_assignments``
-(a communication's tags share its day). Its identity is both files', so a re-tagged day is read
-again like a rewritten one. Text search needs the turns and is left to DuckDB.
+A day is the files of its ``communications`` partition in the current snapshot, each decoded
+once (the list's columns, newest first by (date_time, communication_id)), and the automatic
+tags of the same day's ``tag_assignments`` files (a communication's tags share its day). Data
+files never change, so an append costs a worker only its new file and a rewrite only the
+files it wrote; a day of several files is merged per page. Text search needs the turns and is
+left to DuckDB.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
-from serving.readmodel.columnar import Column, cache, decode, file_stamp, read_day, visible_mask
+from serving.readmodel.columnar import Column, cache, decode, identity, read_day, visible_mask
 from tagging import system_tags
 
 if TYPE_CHECKING:
@@ -26,16 +29,15 @@ if TYPE_CHECKING:
 TAG_COLUMNS = ("communication_id", "tag", "source", "source_ref")
 SPAM_TAG = system_tags.SPAM_TAG  # one spelling, compared by tag_key like every tag
 NEWEST_FIRST = [("date_time", "descending"), ("communication_id", "descending")]
+BY_COMMUNICATION = [("communication_id", "ascending")]
 
 
 @dataclass(frozen=True)
-class CommunicationsDay:
-    day: dt.date
+class FileBlock:
+    """The list's columns of one communications file, newest first."""
+
     rows: int
     columns: dict[str, Column]
-    # communication_id → its automatic tag rows (TAG_COLUMNS)
-    assignments: dict[str, list[dict[str, Any]]]
-    _tag_masks: dict[str, np.ndarray] = field(default_factory=dict)
 
     def column(self, name: str) -> Column | None:
         return self.columns.get(name)
@@ -44,51 +46,143 @@ class CommunicationsDay:
     def ids(self) -> np.ndarray:
         return self.columns["communication_id"].values
 
-    def tag_mask(self, tag: str) -> np.ndarray:
-        """Rows carrying ``tag`` automatically (compared by ``tag_key``: case, ё/е); built once
-        per block and tag."""
+
+@dataclass(frozen=True)
+class TagFile:
+    """The automatic tag rows of one tag_assignments file, by communication id, with each
+    tag's key (case and ё/е folded). Plain arrays: no Python object per row for the
+    collector to walk."""
+
+    rows: int
+    ids: np.ndarray  # sorted
+    keys: np.ndarray
+    columns: dict[str, Column]
+
+    def records(self, wanted: np.ndarray) -> list[dict[str, Any]]:
+        """The rows of the given communication ids."""
+        lo = np.searchsorted(self.ids, wanted, side="left")
+        hi = np.searchsorted(self.ids, wanted, side="right")
+        index = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
+        index = index.astype(np.int64)
+        names = list(self.columns)
+        values = [self.columns[name].take(index) for name in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _file_block(table) -> FileBlock:
+    return FileBlock(table.num_rows, {n: decode(table.column(n)) for n in table.column_names})
+
+
+def _decode_tags(path) -> TagFile:
+    table = read_day(path, TAG_COLUMNS, BY_COMMUNICATION)
+    table = table.filter(table.column("communication_id").is_valid())
+    columns = {name: decode(table.column(name)) for name in table.column_names}
+    tags = columns["tag"].values
+    folded = {word: system_tags.tag_key(word) for word in set(tags.tolist()) if word is not None}
+    keys = np.array([folded.get(word, "") for word in tags.tolist()], dtype=object)
+    return TagFile(table.num_rows, columns["communication_id"].values, keys, columns)
+
+
+def file_block(path, columns: tuple[str, ...]) -> FileBlock | None:
+    name = identity(path)
+    if name is None:
+        return None
+    key = (*name, "communications", "list", columns)
+    return cache().get(key, lambda: _file_block(read_day(path, columns, NEWEST_FIRST)))
+
+
+def tag_file(path) -> TagFile | None:
+    name = identity(path)
+    if name is None:
+        return None
+    return cache().get((*name, "tag_assignments", "tags"), lambda: _decode_tags(path))
+
+
+@dataclass
+class CommunicationsDay:
+    """A day as its files' blocks; tag masks are built once per block and tag."""
+
+    day: dt.date
+    blocks: tuple[FileBlock, ...]
+    tags: tuple[TagFile, ...]
+    _tag_masks: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(block.rows for block in self.blocks)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The day's ids, newest first (over all its files)."""
+        rows = []
+        for block in self.blocks:
+            when = block.columns["date_time"].take(np.arange(block.rows))
+            rows += [
+                {"date_time": w, "communication_id": c}
+                for w, c in zip(when, block.ids.tolist(), strict=True)
+            ]
+        rows.sort(key=_newest_first, reverse=True)
+        return np.array([row["communication_id"] for row in rows], dtype=object)
+
+    def tag_mask(self, position: int, tag: str) -> np.ndarray:
+        """Rows of block ``position`` carrying ``tag`` automatically (compared by ``tag_key``)."""
         key = system_tags.tag_key(tag)
-        mask = self._tag_masks.get(key)
+        mask = self._tag_masks.get((position, key))
         if mask is None:
-            tagged = {
-                cid
-                for cid, rows in self.assignments.items()
-                if any(system_tags.tag_key(r["tag"]) == key for r in rows)
-            }
-            mask = np.fromiter((cid in tagged for cid in self.ids), dtype=bool, count=self.rows)
-            self._tag_masks[key] = mask
+            tagged = [tags.ids[tags.keys == key] for tags in self.tags]
+            found = np.concatenate(tagged) if tagged else np.array([], dtype=object)
+            mask = np.isin(self.blocks[position].ids, found)
+            self._tag_masks[(position, key)] = mask
         return mask
 
+    def assignments(self, communication_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """communication_id → its automatic tag rows (TAG_COLUMNS)."""
+        wanted = np.array(sorted(communication_ids), dtype=object)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for tags in self.tags:
+            for record in tags.records(wanted):
+                out.setdefault(record["communication_id"], []).append(record)
+        return out
 
-def _build(paths, columns: tuple[str, ...], day: dt.date) -> CommunicationsDay:
-    """``paths``: the day's communications files (several until appends are compacted), then
-    its tags file."""
-    parts = [read_day(path, columns, None) for path in paths[:-1]]
-    table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
-    keys = [(name, order) for name, order in NEWEST_FIRST if name in table.column_names]
-    table = table.sort_by(keys) if keys and table.num_rows else table
-    decoded = {name: decode(table.column(name)) for name in table.column_names}
-    assignments: dict[str, list[dict[str, Any]]] = {}
-    if file_stamp(paths[-1]) is not None:
-        tags = read_day(paths[-1], TAG_COLUMNS, None)
-        names = tags.column_names
-        values = [decode(tags.column(name)).take(np.arange(tags.num_rows)) for name in names]
-        for row in zip(*values, strict=True):
-            record = dict(zip(names, row, strict=True))
-            assignments.setdefault(record["communication_id"], []).append(record)
-    return CommunicationsDay(day, table.num_rows, decoded, assignments)
+
+# Days as their blocks, a few hundred at most: cheap to rebuild from the file cache, kept so
+# that tag masks are built once per day version.
+MAX_DAYS = 256
+_days: OrderedDict[tuple, tuple[tuple, CommunicationsDay]] = OrderedDict()
+_days_lock = threading.Lock()
 
 
 def day_block(
     warehouse: Warehouse, day: dt.date, columns: tuple[str, ...]
 ) -> CommunicationsDay | None:
-    """The decoded day, or None when its communications file is gone."""
-    files = warehouse.day_files("communications", [day])
-    tags = warehouse.partition_path("tag_assignments", day)
-    paths = (*(files or [warehouse.partition_path("communications", day)]), tags)
-    key = (str(warehouse.table_dir("communications")), day, "list", columns)
-    # a day without tags yet has no tags file: its appearing changes the stamps too
-    return cache().get(key, paths, lambda: _build(paths, columns, day))
+    """The decoded day, or None when it has no communications file or one cannot be read."""
+    paths = warehouse.day_files("communications", [day])
+    if not paths:
+        paths = [warehouse.partition_path("communications", day)]
+    tag_paths = warehouse.day_files("tag_assignments", [day])
+    names = tuple(identity(path) for path in (*paths, *tag_paths))
+    key = (str(warehouse.table_dir("communications")), day, columns)
+    with _days_lock:
+        found = _days.get(key)
+        if found is not None and found[0] == names:
+            _days.move_to_end(key)
+            return found[1]
+    blocks = [file_block(path, columns) for path in paths]
+    tags = [tag_file(path) for path in tag_paths]
+    if any(block is None for block in blocks) or any(t is None for t in tags):
+        return None
+    block = CommunicationsDay(day, tuple(blocks), tuple(tags))
+    with _days_lock:
+        _days[key] = (names, block)
+        _days.move_to_end(key)
+        while len(_days) > MAX_DAYS:
+            _days.popitem(last=False)
+    return block
+
+
+def forget_days() -> None:
+    with _days_lock:
+        _days.clear()
 
 
 def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:
@@ -99,11 +193,13 @@ def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:
 
 
 def _mask(
-    block: CommunicationsDay,
+    day: CommunicationsDay,
+    position: int,
     rights: EffectiveRights,
     flt: CommunicationFilter,
     cursor: Cursor | None,
 ) -> np.ndarray:
+    block = day.blocks[position]
     mask = visible_mask(
         rights,
         block.rows,
@@ -128,7 +224,7 @@ def _mask(
         any_tag = np.zeros(block.rows, dtype=bool)
         for tag in flt.tags:
             set_ids, removed_ids = flt.by_hand.get(tag, ([], []))
-            automatic = block.tag_mask(tag)
+            automatic = day.tag_mask(position, tag)
             if removed_ids:
                 automatic = automatic & ~np.isin(block.ids, removed_ids)
             any_tag |= automatic
@@ -136,7 +232,7 @@ def _mask(
                 any_tag |= np.isin(block.ids, set_ids)
         mask &= any_tag
     if flt.is_spam is not None:
-        spam = block.tag_mask(SPAM_TAG)
+        spam = day.tag_mask(position, SPAM_TAG)
         set_ids, removed_ids = flt.by_hand.get(SPAM_TAG, ([], []))
         if removed_ids:  # a person's change wins: the same rule as the tag filter
             spam = spam & ~np.isin(block.ids, removed_ids)
@@ -147,6 +243,11 @@ def _mask(
         at = np.datetime64(cursor.date_time, "us")
         mask &= (when < at) | ((when == at) & (block.ids < cursor.communication_id))
     return mask
+
+
+def _newest_first(row: dict[str, Any]) -> tuple:
+    when = row.get("date_time")
+    return (when is not None, when or dt.datetime.min, row["communication_id"])
 
 
 def page(
@@ -168,15 +269,19 @@ def page(
         block = day_block(warehouse, day, columns)
         if block is None:
             return None
-        index = np.flatnonzero(_mask(block, rights, flt, cursor))[: wanted - len(rows)]
-        if not len(index):
-            continue
-        names = [name for name in columns if name in block.columns]
-        values = [block.columns[name].take(index) for name in names]
-        for row in zip(*values, strict=True):
-            record = dict(zip(names, row, strict=True))
-            rows.append(record)
-            found = block.assignments.get(record["communication_id"])
-            if found:
-                assignments[record["communication_id"]] = found
+        need = wanted - len(rows)
+        found: list[dict[str, Any]] = []
+        for position, part in enumerate(block.blocks):
+            index = np.flatnonzero(_mask(block, position, rights, flt, cursor))[:need]
+            if not len(index):
+                continue
+            names = [name for name in columns if name in part.columns]
+            values = [part.columns[name].take(index) for name in names]
+            found += [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+        if len(block.blocks) > 1:  # each file is newest first; the day is their merge
+            found.sort(key=_newest_first, reverse=True)
+            found = found[:need]
+        rows += found
+        if found and block.tags:
+            assignments.update(block.assignments([r["communication_id"] for r in found]))
     return rows, assignments

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data.warehouse import Warehouse
-from data.warehouse.snapshots import LEGACY_FILE
+from data.warehouse.snapshots import LEGACY_FILE, Snapshot
 from serving.access import visibility
 from serving.access.rights import EffectiveRights
 
@@ -265,6 +265,27 @@ def visible_mask(
     return visibility.to_mask(rule, size, columns, _allowed)
 
 
+MASKS_PER_BLOCK = 32
+
+
+def block_visible_mask(
+    masks: dict, rights: EffectiveRights, size: int, columns: dict[str, Column]
+) -> np.ndarray:
+    """:func:`visible_mask` over an immutable block's columns, kept in the block's ``masks``
+    per visibility rule (a few callers share most requests): a fresh copy to narrow."""
+    account = columns.get("account_id")
+    rule = rights.rule(account is not None)
+    mask = masks.get(rule)
+    if mask is None:
+        mask = visible_mask(
+            rights, size, columns.get("site_id"), columns.get("campaign_id"), account
+        )
+        if len(masks) >= MASKS_PER_BLOCK:
+            masks.clear()
+        masks[rule] = mask
+    return mask.copy()
+
+
 # -- generic day blocks (reports) ---------------------------------------------------------
 
 
@@ -276,7 +297,8 @@ class TableDay:
     names: tuple[str, ...]
     columns: dict[str, Column]
     rows: int
-    extra: dict[str, Any] = field(default_factory=dict)
+    # visibility masks per rule (see block_visible_mask)
+    masks: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def table_day(table: pa.Table, day: dt.date) -> TableDay:
@@ -329,11 +351,18 @@ def file_block(
 
 
 def day_block(
-    warehouse: Warehouse, table: str, day: dt.date, sort: list[tuple[str, str]] | None = None
+    warehouse: Warehouse,
+    table: str,
+    day: dt.date,
+    sort: list[tuple[str, str]] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> TableDay | None:
     """A day of ``table`` decoded (sorted by ``sort``), merged from its files' blocks; None
-    when it has no file, a file cannot be read or the files differ in columns."""
-    paths = warehouse.day_files(table, [day])
+    when it has no file, a file cannot be read or the files differ in columns. ``snapshot``:
+    the table's snapshot the request took (else the current one)."""
+    snapshot = snapshot or warehouse.snapshot(table)
+    rels = snapshot.days.get(day, ()) if snapshot is not None else ()
+    paths = [warehouse.storage.local_path(table, rel) for rel in rels]
     if not paths:
         paths = [warehouse.partition_path(table, day)]
     blocks = [file_block(path, table, day, sort) for path in paths]

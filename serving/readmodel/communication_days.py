@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from data.warehouse import Warehouse
+from data.warehouse.snapshots import Snapshot
 from serving.access.rights import EffectiveRights
-from serving.readmodel.columnar import Column, cache, decode, identity, read_day, visible_mask
+from serving.readmodel.columnar import (
+    Column,
+    block_visible_mask,
+    cache,
+    decode,
+    identity,
+    read_day,
+)
 from tagging import system_tags
 
 if TYPE_CHECKING:
@@ -38,6 +46,7 @@ class FileBlock:
 
     rows: int
     columns: dict[str, Column]
+    masks: dict = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> Column | None:
         return self.columns.get(name)
@@ -152,14 +161,27 @@ _days: OrderedDict[tuple, tuple[tuple, CommunicationsDay]] = OrderedDict()
 _days_lock = threading.Lock()
 
 
+def _paths(warehouse: Warehouse, table: str, snapshot: Snapshot | None, day: dt.date) -> list:
+    rels = snapshot.days.get(day, ()) if snapshot is not None else ()
+    return [warehouse.storage.local_path(table, rel) for rel in rels]
+
+
 def day_block(
-    warehouse: Warehouse, day: dt.date, columns: tuple[str, ...]
+    warehouse: Warehouse,
+    day: dt.date,
+    columns: tuple[str, ...],
+    pinned: dict[str, Snapshot | None] | None = None,
 ) -> CommunicationsDay | None:
-    """The decoded day, or None when it has no communications file or one cannot be read."""
-    paths = warehouse.day_files("communications", [day])
+    """The decoded day, or None when it has no communications file or one cannot be read.
+    ``pinned``: the snapshots a request took (read once per request, not once per day)."""
+    pinned = {} if pinned is None else pinned
+    for table in ("communications", "tag_assignments"):
+        if table not in pinned:
+            pinned[table] = warehouse.snapshot(table)
+    paths = _paths(warehouse, "communications", pinned["communications"], day)
     if not paths:
         paths = [warehouse.partition_path("communications", day)]
-    tag_paths = warehouse.day_files("tag_assignments", [day])
+    tag_paths = _paths(warehouse, "tag_assignments", pinned["tag_assignments"], day)
     names = tuple(identity(path) for path in (*paths, *tag_paths))
     key = (str(warehouse.table_dir("communications")), day, columns)
     with _days_lock:
@@ -200,13 +222,7 @@ def _mask(
     cursor: Cursor | None,
 ) -> np.ndarray:
     block = day.blocks[position]
-    mask = visible_mask(
-        rights,
-        block.rows,
-        block.column("site_id"),
-        block.column("campaign_id"),
-        block.column("account_id"),
-    )
+    mask = block_visible_mask(block.masks, rights, block.rows, block.columns)
     when = block.columns["date_time"].values
     if flt.date_from is not None:
         mask &= when >= np.datetime64(flt.date_from, "us")
@@ -263,10 +279,11 @@ def page(
     None when a day's file vanished meanwhile (the caller then asks DuckDB)."""
     rows: list[dict[str, Any]] = []
     assignments: dict[str, list[dict[str, Any]]] = {}
+    pinned: dict[str, Snapshot | None] = {}
     for day in days:
         if len(rows) >= wanted:
             break
-        block = day_block(warehouse, day, columns)
+        block = day_block(warehouse, day, columns, pinned)
         if block is None:
             return None
         need = wanted - len(rows)

@@ -36,8 +36,10 @@ def create_app(
         app.state.api_settings = api_settings
         app.state.store = store
         app.state.warehouse = Warehouse(settings.warehouse_dir)
-        app.state.rights_cache = RightsCache(store.engine.url, api_settings.rights_cache_seconds)
-        app.state.tag_events = TagEventCache(store)
+        app.state.rights_cache = RightsCache(
+            store, api_settings.rights_cache_seconds, api_settings.cache_check_seconds
+        )
+        app.state.tag_events = TagEventCache(store, api_settings.cache_check_seconds)
         try:
             yield
         finally:

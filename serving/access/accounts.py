@@ -26,7 +26,6 @@ from serving.access.rights import (
     perm_of,
 )
 from serving.errors import Conflict, Forbidden, Invalid, NotFound
-from serving.readmodel import rights_cache  # noqa: F401  (drops cached rights on every change)
 from serving.schemas.rights import CampaignRight, RightsSpec, SiteRight
 from serving.schemas.users import LOGIN_PATTERN
 

@@ -18,8 +18,7 @@ from serving.api.guard import document_public_routes
 from serving.api.routes import api_router
 from serving.concurrency import ConcurrencyLimit
 from serving.config import ApiSettings, get_api_settings
-from serving.readmodel.rights_cache import RightsCache
-from serving.readmodel.tag_events import TagEventCache
+from serving.readmodel import RightsCache, TagEventCache
 
 
 def create_app(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 
 # Imported here, on the main thread: FileResponse would otherwise import it lazily inside a
@@ -39,6 +40,11 @@ def create_app(
             store, api_settings.rights_cache_seconds, api_settings.cache_check_seconds
         )
         app.state.tag_events = TagEventCache(store, api_settings.cache_check_seconds)
+        # What start-up built (modules, the app, the routes) lives as long as the worker: kept
+        # out of the collector's full passes, which would otherwise walk it every time and stall
+        # the requests of the moment.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

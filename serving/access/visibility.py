@@ -115,6 +115,17 @@ def allows(rule: Rule, row: Mapping[str, Any]) -> bool:
     return True
 
 
+def refuses(rule: Rule, column: str, value: int) -> bool:
+    """Whether every row whose ``column`` is ``value`` is hidden, whatever its other columns:
+    a clause that looks at ``column`` first refuses the value (a non-null first column
+    decides its clause)."""
+    for clause in rule.clauses:
+        first = clause.tests[0] if clause.tests else None
+        if first is not None and first.column == column and not first.allows(value):
+            return True
+    return False
+
+
 # -- SQL -----------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from data.warehouse.snapshots import Snapshot
 from serving.access import visibility
 from serving.access.rights import EffectiveRights
 from serving.readmodel.columnar import (
+    MASKS_PER_BLOCK,
     Column,
     block_visible_mask,
     cache,
@@ -110,12 +111,14 @@ def tag_file(path) -> TagFile | None:
 
 @dataclass
 class CommunicationsDay:
-    """A day as its files' blocks; tag masks are built once per block and tag."""
+    """A day as its files' blocks; tag masks are built once per block, tag and tag files."""
 
     day: dt.date
     blocks: tuple[FileBlock, ...]
     tags: tuple[TagFile, ...]
-    _tag_masks: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    # the tag files' identities: a block's tag masks hold while they are the same, so an
+    # append of communications recomputes the masks of its own file only
+    tag_names: tuple = ()
 
     @property
     def rows(self) -> int:
@@ -137,12 +140,16 @@ class CommunicationsDay:
     def tag_mask(self, position: int, tag: str) -> np.ndarray:
         """Rows of block ``position`` carrying ``tag`` automatically (compared by ``tag_key``)."""
         key = system_tags.tag_key(tag)
-        mask = self._tag_masks.get((position, key))
+        block = self.blocks[position]
+        cached = ("tag", key, self.tag_names)
+        mask = block.masks.get(cached)
         if mask is None:
             tagged = [tags.ids[tags.keys == key] for tags in self.tags]
             found = np.concatenate(tagged) if tagged else np.array([], dtype=object)
-            mask = np.isin(self.blocks[position].ids, found)
-            self._tag_masks[(position, key)] = mask
+            mask = np.isin(block.ids, found)
+            if len(block.masks) >= MASKS_PER_BLOCK:
+                block.masks.clear()
+            block.masks[cached] = mask
         return mask
 
     def assignments(self, communication_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -194,7 +201,7 @@ def day_block(
     tags = [tag_file(path) for path in tag_paths]
     if any(block is None for block in blocks) or any(t is None for t in tags):
         return None
-    block = CommunicationsDay(day, tuple(blocks), tuple(tags))
+    block = CommunicationsDay(day, tuple(blocks), tuple(tags), names[len(paths) :])
     with _days_lock:
         _days[key] = (names, block)
         _days.move_to_end(key)

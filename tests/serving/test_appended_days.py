@@ -68,3 +68,29 @@ def test_a_page_over_appended_files_is_newest_first_across_them(tmp_path):
     after = Cursor(rows[-1]["date_time"], rows[-1]["communication_id"])
     rest, _ = communication_days.page(warehouse, everything, flt, [DAY], after, LIST_COLUMNS, 9)
     assert [r["communication_id"] for r in rest] == ["call:2", "call:1"]
+
+
+def test_an_append_keeps_the_tag_masks_of_the_files_it_did_not_touch(tmp_path):
+    warehouse = Warehouse(tmp_path / "warehouse")
+    warehouse.write_partition("communications", DAY, _calls([1, 2, 3], 9))
+    tags = pd.DataFrame(
+        {
+            "communication_id": ["call:2"],
+            "tag": ["Цена"],
+            "source": ["autotag"],
+            "source_ref": ["r"],
+        }
+    )
+    warehouse.write_partition("tag_assignments", DAY, tags)
+    first = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    mask = first.tag_mask(0, "цена")
+    assert mask.tolist() == [False, True, False]
+    warehouse.append("communications", DAY, _calls([4], 11), key="communication_id")
+    after = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    assert after is not first and after.blocks[0] is first.blocks[0]
+    assert after.tag_mask(0, "Цена") is mask
+    assert after.tag_mask(1, "Цена").tolist() == [False]
+    # new tags make new masks
+    warehouse.append("tag_assignments", DAY, tags.assign(communication_id="call:1"), key="x")
+    retagged = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
+    assert retagged.tag_mask(0, "Цена").tolist() == [False, True, True]

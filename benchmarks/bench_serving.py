@@ -560,7 +560,13 @@ print(json.dumps(counts))
 
 
 def run_with_writer(
-    home: Path, days: int, workers: int, rate: float, seconds: float, writes_per_s: float
+    home: Path,
+    days: int,
+    workers: int,
+    rate: float,
+    seconds: float,
+    writes_per_s: float,
+    warm_seconds: float,
 ) -> dict:
     """The load at ``rate`` while a writer rewrites the newest communications day and appends
     micro-batches to it on a copy of the warehouse: one rewrite to four appends,
@@ -576,7 +582,8 @@ def run_with_writer(
         server = start_server(copy, port, workers)
         last = FIRST_DAY + dt.timedelta(days=days - 1)
         try:
-            run_load(port, token, varied_requests(days, 300, seed=98), 40.0, 5.0)
+            # warmed like the run without the writer, so that the difference is the writer's
+            run_load(port, token, varied_requests(days, 600, seed=99), 40.0, warm_seconds)
             writer = subprocess.Popen(
                 [
                     sys.executable,
@@ -844,7 +851,9 @@ def main(argv: list[str] | None = None) -> dict:
                 f"p99 {base[kind]['p99_ms']:7.1f} ms"
             )
         figures["runs"].append(run)
-    writing = run_with_writer(home, days, args.workers, max(rates), seconds, args.writes)
+    writing = run_with_writer(
+        home, days, args.workers, max(rates), seconds, args.writes, 3.0 if args.quick else 15.0
+    )
     done = writing["writer"]
     commits = done["rewrites"] + done["appends"]
     run = {

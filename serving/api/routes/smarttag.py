@@ -3,7 +3,7 @@ rollback, presets (real estate, auto) that tag without training."""
 
 from fastapi import APIRouter, status
 
-from models import registry, requests
+from models import presets, registry, requests
 from models.errors import RegistryError, TrainingAlreadyRunning
 from serving.api.deps import AccountId, CurrentUser, PathId, SessionDep
 from serving.api.guard import needs
@@ -60,17 +60,9 @@ def activate(version: PathId, session: SessionDep, actor: CurrentUser, account_i
         raise Conflict(str(error)) from None
 
 
-def _presets():
-    # SmartTag's presets import the trainer (torch, transformers): loaded on first use, so an
-    # API worker does not carry their half a million objects through every garbage collection
-    from models import presets
-
-    return presets
-
-
 @router.get("/presets", response_model=list[PresetPublic], openapi_extra=needs(SMARTTAG))
 def list_presets():
-    return _presets().list_presets()
+    return presets.list_presets()
 
 
 @router.post(
@@ -79,7 +71,7 @@ def list_presets():
 def apply_preset(name: PresetName, session: SessionDep, actor: CurrentUser, account_id: AccountId):
     """Gives the account the preset model and turns tagging on, without training."""
     try:
-        return _presets().apply_preset(session, account_id, name, actor.login)
+        return presets.apply_preset(session, account_id, name, actor.login)
     except RegistryError as error:
         raise Conflict(str(error)) from None
 

@@ -38,7 +38,10 @@ class SharedVersion:
         return time.monotonic() - self._checked >= self.check_seconds
 
     def refresh(self) -> None:
-        """Reads the store's row (blocking: call it from a worker thread)."""
+        """Reads the store's row (blocking: call it from a worker thread), unless a request
+        that saw it due at the same moment already did."""
+        if not self.due():
+            return
         checked = time.monotonic()
         shared = self.store.version(self.kind)
         with self._lock:

@@ -171,7 +171,10 @@ _days_lock = threading.Lock()
 
 def _paths(warehouse: Warehouse, table: str, snapshot: Snapshot | None, day: dt.date) -> list:
     rels = snapshot.days.get(day, ()) if snapshot is not None else ()
-    return [warehouse.storage.local_path(table, rel) for rel in rels]
+    storage = warehouse.storage
+    if storage.remote:
+        return [storage.local_path(table, rel) for rel in rels]
+    return [storage.uri(table, rel) for rel in rels]  # strings: a long scan builds many
 
 
 def day_block(
@@ -191,7 +194,7 @@ def day_block(
         paths = [warehouse.partition_path("communications", day)]
     tag_paths = _paths(warehouse, "tag_assignments", pinned["tag_assignments"], day)
     names = tuple(identity(path) for path in (*paths, *tag_paths))
-    key = (str(warehouse.table_dir("communications")), day, columns)
+    key = (warehouse.storage.root_uri, day, columns)
     with _days_lock:
         found = _days.get(key)
         if found is not None and found[0] == names:
@@ -278,6 +281,27 @@ def _hidden(rights: EffectiveRights, campaign_id: int) -> bool:
     )
 
 
+def _may_hold(block: FileBlock, rights: EffectiveRights, campaign_ids: list[int]) -> bool:
+    """Whether any of the campaigns has a row in the file that the caller may see: the
+    visible campaigns of a file are kept per visibility rule, so a filter on campaigns of
+    another account or agency skips the file without building its masks."""
+    column = block.column("campaign_id")
+    if column is None:
+        return False
+    rule = rights.rule("account_id" in block.columns)
+    key = ("campaigns", rule)
+    present = block.masks.get(key)
+    if present is None:
+        seen = block_visible_mask(block.masks, rights, block.rows, block.columns)
+        if column.nulls is not None:
+            seen &= ~column.nulls
+        present = frozenset(np.unique(column.values[seen]).tolist())
+        if len(block.masks) >= MASKS_PER_BLOCK:
+            block.masks.clear()
+        block.masks[key] = present
+    return any(campaign_id in present for campaign_id in campaign_ids)
+
+
 def _newest_first(row: dict[str, Any]) -> tuple:
     when = row.get("date_time")
     return (when is not None, when or dt.datetime.min, row["communication_id"])
@@ -308,6 +332,8 @@ def page(
         need = wanted - len(rows)
         found: list[dict[str, Any]] = []
         for position, part in enumerate(block.blocks):
+            if flt.campaign_ids and not _may_hold(part, rights, flt.campaign_ids):
+                continue
             index = np.flatnonzero(_mask(block, position, rights, flt, cursor))[:need]
             if not len(index):
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 
 # Imported here, on the main thread: FileResponse would otherwise import it lazily inside a
@@ -14,12 +15,11 @@ from data.config.store import ConfigStore
 from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from serving import docs_offline, problems
-from serving.access.rights_cache import RightsCache
 from serving.api.guard import document_public_routes
 from serving.api.routes import api_router
 from serving.concurrency import ConcurrencyLimit
 from serving.config import ApiSettings, get_api_settings
-from serving.queries.tag_events import TagEventCache
+from serving.readmodel import RightsCache, TagEventCache
 
 
 def create_app(
@@ -36,8 +36,15 @@ def create_app(
         app.state.api_settings = api_settings
         app.state.store = store
         app.state.warehouse = Warehouse(settings.warehouse_dir)
-        app.state.rights_cache = RightsCache(store.engine.url, api_settings.rights_cache_seconds)
-        app.state.tag_events = TagEventCache(store)
+        app.state.rights_cache = RightsCache(
+            store, api_settings.rights_cache_seconds, api_settings.cache_check_seconds
+        )
+        app.state.tag_events = TagEventCache(store, api_settings.cache_check_seconds)
+        # What start-up built (modules, the app, the routes) lives as long as the worker: kept
+        # out of the collector's full passes, which would otherwise walk it every time and stall
+        # the requests of the moment.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

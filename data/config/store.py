@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import data.config.models  # noqa: F401  (registers every table on Base.metadata)
+from data.config import cache_versions
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -54,6 +55,8 @@ class ConfigStore:
             migrate(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # bumps the version of cached data (access, tag events) in each changing transaction
+        self.versions = cache_versions.track(self._sessions)
 
     @classmethod
     def from_settings(cls) -> ConfigStore:
@@ -73,6 +76,10 @@ class ConfigStore:
             raise
         finally:
             session.close()
+
+    def version(self, kind: str) -> int:
+        """The committed version of a kind of cached data (see data.config.cache_versions)."""
+        return cache_versions.read(self.engine, kind)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,9 +7,11 @@ has not seen. A snapshot is immutable: a query keeps the one it started with."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -77,6 +79,42 @@ def _file_name(rel: str) -> str:
     return rel.rsplit("/", 1)[-1]
 
 
+def _day_of(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def advance(snapshot: Snapshot, entries: list[str]) -> Snapshot:
+    """``snapshot`` with the given later log entries (JSON lines, in version order) applied:
+    their adds and removes, nothing else read. Raises ValueError on anything it does not know
+    (the caller then loads the table's state the slow way)."""
+    days = {day: list(rels) for day, rels in snapshot.days.items()}
+    rows = dict(snapshot.rows)
+    for text in entries:
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            action = json.loads(line)
+            if "add" in action:
+                add = action["add"]
+                rel = unquote(add["path"])
+                day = _day_of(add["partitionValues"][PARTITION_KEY])
+                days.setdefault(day, []).append(rel)
+                count = json.loads(add.get("stats") or "{}").get("numRecords")
+                if count is not None:
+                    rows[rel] = count
+            elif "remove" in action:
+                rel = unquote(action["remove"]["path"])
+                day = _day_of(action["remove"]["partitionValues"][PARTITION_KEY])
+                days[day] = [r for r in days.get(day, []) if r != rel]
+                rows.pop(rel, None)
+            elif not {"commitInfo", "metaData", "protocol", "txn"}.issuperset(action):
+                raise ValueError(f"log action not applied incrementally: {sorted(action)}")
+    ordered = {
+        day: tuple(sorted(set(rels), key=_file_name)) for day, rels in sorted(days.items()) if rels
+    }
+    return Snapshot(snapshot.version + len(entries), ordered, rows)
+
+
 @dataclass
 class _Entry:
     table: DeltaTable
@@ -111,9 +149,30 @@ class SnapshotCache:
             return entry.snapshot  # the log was checkpointed and its old entries cleaned up
         with entry.lock:
             if entry.snapshot.version == version:
-                entry.table.update_incremental()
-                entry.snapshot = snapshot_of(entry.table)
+                entry.snapshot = self._next(storage, table, entry)
         return entry.snapshot
+
+    @staticmethod
+    def _next(storage: Storage, table: str, entry: _Entry) -> Snapshot:
+        """The newest snapshot: a local table's new log entries applied to the cached one (a
+        commit costs its own actions, not a listing of the whole table), else delta-rs's
+        incremental update."""
+        if not storage.remote:
+            entries = []
+            version = entry.snapshot.version + 1
+            log = Path(storage.uri(table, LOG))
+            while True:
+                try:
+                    entries.append((log / log_entry(version)).read_text())
+                except FileNotFoundError:
+                    break
+                version += 1
+            try:
+                return advance(entry.snapshot, entries)
+            except (ValueError, KeyError, TypeError):
+                pass
+        entry.table.update_incremental()
+        return snapshot_of(entry.table)
 
     def forget(self, storage: Storage, table: str) -> None:
         with self._lock:

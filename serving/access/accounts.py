@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from data.config import audit
 from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, RoleMember, User
 from data.config.models.core import Account, Campaign, Site
-from serving.access import rights_cache  # noqa: F401  (drops cached rights on every change)
 from serving.access.rights import (
     ACTIONS,
     NO_RIGHTS,

@@ -14,7 +14,7 @@ clause's ``otherwise``. Two clauses make the rule:
   account has no rights clause.
 
 :meth:`EffectiveRights.sees`, :meth:`EffectiveRights.visibility_sql` and
-``serving.queries.columnar.visible_mask`` all read the rule built here, and a property test
+``serving.readmodel.columnar.visible_mask`` all read the rule built here, and a property test
 checks that the three forms agree on random rights and rows.
 """
 
@@ -113,6 +113,17 @@ def allows(rule: Rule, row: Mapping[str, Any]) -> bool:
             if not clause.otherwise:
                 return False
     return True
+
+
+def refuses(rule: Rule, column: str, value: int) -> bool:
+    """Whether every row whose ``column`` is ``value`` is hidden, whatever its other columns:
+    a clause that looks at ``column`` first refuses the value (a non-null first column
+    decides its clause)."""
+    for clause in rule.clauses:
+        first = clause.tests[0] if clause.tests else None
+        if first is not None and first.column == column and not first.allows(value):
+            return True
+    return False
 
 
 # -- SQL -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.config import ApiSettings
 from serving.errors import Forbidden, Invalid, Unauthenticated
-from serving.queries.tag_events import TagEventCache
+from serving.readmodel import TagEventCache
 from serving.schemas.common import MAX_ID
 
 

@@ -21,7 +21,7 @@ from serving.access import accounts
 from serving.access.rights import Action, EffectiveRights
 from serving.api.deps import WarehouseDep
 from serving.errors import Forbidden, NotFound, Unauthenticated
-from serving.queries import communications
+from serving.readmodel import communications
 
 RIGHTS_KEY = "x-rights"
 PUBLIC = "public"
@@ -129,7 +129,10 @@ async def _caller(
     changed since, else from the config store (in a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("a bearer API token is required")
-    entry = request.app.state.rights_cache.get(accounts.hash_token(credentials.credentials))
+    cache = request.app.state.rights_cache
+    if cache.access.due():  # the store's access version, read at most every check_seconds
+        await run_in_threadpool(cache.access.refresh)
+    entry = cache.get(accounts.hash_token(credentials.credentials))
     if entry is not None:
         return entry.user_id, entry.rights
     return await run_in_threadpool(_from_store, request, credentials)

@@ -259,6 +259,10 @@ def test_tokens_die_with_deletion_a_move_or_a_switched_off_account(mutable_clien
     mover_id, mover = _user(mutable_client, admin2, "mover", {"full_access": True})
     keeper_id, keeper = _user(mutable_client, admin2, "keeper", {"full_access": True})
     assert mutable_client.get("/api/v1/me", headers=mover).status_code == 200
+    # changes through another store (worker, host or command) count after cache_check_seconds;
+    # 0 here stands for that time having passed
+    access = mutable_client.app.state.rights_cache.access
+    access.check_seconds = 0.0
     store = ConfigStore(mutable_world.settings.database_url, migrate_schema=False)
     try:
         with store.session() as session:
@@ -274,6 +278,7 @@ def test_tokens_die_with_deletion_a_move_or_a_switched_off_account(mutable_clien
         assert mutable_client.get("/api/v1/me", headers=keeper).status_code == 200
     finally:
         store.dispose()
+        access.check_seconds = 1.0
     assert mutable_client.delete(f"/api/v1/users/{keeper_id}", headers=admin2).status_code == 204
     assert mutable_client.get("/api/v1/me", headers=keeper).status_code == 401
 

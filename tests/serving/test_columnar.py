@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 from serving.access.rights import EffectiveRights, Perm, RightsSetData
-from serving.queries import columnar, communications
-from serving.queries.communications import CommunicationFilter, Cursor
+from serving.readmodel import columnar, communications
+from serving.readmodel.communications import CommunicationFilter, Cursor
 
 VIEW = Perm(view=True)
 HOLDERS = [
@@ -111,31 +111,45 @@ def _report(warehouse, day, visits):
     warehouse.write_partition("report_x", day, frame)
 
 
-def test_an_old_entry_is_kept_while_its_footer_is_unchanged(tmp_path, monkeypatch):
+def test_a_rewrite_decodes_its_new_file_and_an_unchanged_file_is_kept(tmp_path):
     from data.warehouse import Warehouse
 
     warehouse = Warehouse(tmp_path / "warehouse")
     day = dt.date(2026, 3, 1)
     _report(warehouse, day, [10, 20])
     first = columnar.day_block(warehouse, "report_x", day)
-    monkeypatch.setattr(columnar, "MAX_AGE_SECONDS", 0.0)
+    decoded = columnar.cache().decoded_files
     assert columnar.day_block(warehouse, "report_x", day) is first
-    # a rewrite whose identity looks the same (as after inode reuse within one clock tick)
-    monkeypatch.setattr(columnar, "file_stamp", lambda path: (1, 1, 1))
-    columnar.cache().clear()
-    same_stamp = columnar.day_block(warehouse, "report_x", day)
+    assert columnar.cache().decoded_files == decoded
     _report(warehouse, day, [11, 21])
     again = columnar.day_block(warehouse, "report_x", day)
-    assert again is not same_stamp
+    assert again is not first
     assert again.columns["visits"].values.tolist() == [11, 21]
+    assert columnar.cache().decoded_files == decoded + 1
+
+
+def test_a_day_of_several_files_is_merged_in_sort_order(tmp_path):
+    import pandas as pd
+
+    from data.warehouse import Warehouse
+
+    warehouse = Warehouse(tmp_path / "warehouse")
+    day = dt.date(2026, 3, 1)
+    _report(warehouse, day, [10, 20])
+    frame = pd.DataFrame({"campaign_id": [3, None], "site_id": [1, 1], "visits": [30, 5]})
+    warehouse.append("report_x", day, frame.astype({"campaign_id": "Int64"}), key="campaign_id")
+    block = columnar.day_block(warehouse, "report_x", day, [("campaign_id", "ascending")])
+    assert block.rows == 4
+    assert block.columns["campaign_id"].take(list(range(4))) == [1, 2, 3, None]
+    assert block.columns["visits"].values.tolist() == [10, 20, 30, 5]
 
 
 def test_tags_written_after_the_day_are_seen(tmp_path):
     import pandas as pd
 
     from data.warehouse import Warehouse
-    from serving.queries import communication_days
-    from serving.queries.communications import LIST_COLUMNS
+    from serving.readmodel import communication_days
+    from serving.readmodel.communications import LIST_COLUMNS
 
     warehouse = Warehouse(tmp_path / "warehouse")
     day = dt.date(2026, 3, 1)
@@ -144,7 +158,7 @@ def test_tags_written_after_the_day_are_seen(tmp_path):
         {"communication_id": ["call:1"], "communication_type": ["call"], "date_time": [when]}
     )
     warehouse.write_partition("communications", day, frame)
-    assert communication_days.day_block(warehouse, day, LIST_COLUMNS).assignments == {}
+    assert communication_days.day_block(warehouse, day, LIST_COLUMNS).assignments(["call:1"]) == {}
     tags = pd.DataFrame(
         {
             "communication_id": ["call:1"],
@@ -155,8 +169,8 @@ def test_tags_written_after_the_day_are_seen(tmp_path):
     )
     warehouse.write_partition("tag_assignments", day, tags)
     block = communication_days.day_block(warehouse, day, LIST_COLUMNS)
-    assert [a["tag"] for a in block.assignments["call:1"]] == ["Цена"]
-    assert block.tag_mask("Цена").tolist() == [True]
+    assert [a["tag"] for a in block.assignments(["call:1"])["call:1"]] == ["Цена"]
+    assert block.tag_mask(0, "цена").tolist() == [True]
 
 
 def test_an_unreadable_day_is_left_to_duckdb(tmp_path):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights, RightsSetData
-from serving.queries import communications, reports
+from serving.readmodel import communications, reports
 
 DAY = dt.date(2026, 3, 2)
 EVERYTHING = EffectiveRights.combine([RightsSetData(full_access=True)])

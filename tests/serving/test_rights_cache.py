@@ -46,9 +46,11 @@ def _statements(client):
     return seen, lambda: event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_cached_caller_costs_no_store_query(mutable_client, mutable_world):
+def test_a_cached_caller_costs_no_store_query(mutable_client, mutable_world, monkeypatch):
     created = _create(mutable_client, mutable_world, "cache_reader")
     headers = {"Authorization": f"Bearer {created['token']}"}
+    access = mutable_client.app.state.rights_cache.access
+    monkeypatch.setattr(access, "check_seconds", 3600.0)
     assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 200
     seen, stop = _statements(mutable_client)
     try:
@@ -56,6 +58,15 @@ def test_a_cached_caller_costs_no_store_query(mutable_client, mutable_world):
     finally:
         stop()
     assert seen == []
+    # once the check is due, the access version row is the one thing read
+    monkeypatch.setattr(access, "check_seconds", 0.0)
+    assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 200
+    seen, stop = _statements(mutable_client)
+    try:
+        assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 200
+    finally:
+        stop()
+    assert len(seen) == 1 and "cache_versions" in seen[0]
 
 
 def test_own_rights_change_takes_effect_on_the_next_request(mutable_client, mutable_world):
@@ -123,6 +134,8 @@ def test_a_change_made_by_another_process_takes_effect_on_the_next_request(
 ):
     created = _create(mutable_client, mutable_world, "cache_elsewhere")
     headers = {"Authorization": f"Bearer {created['token']}"}
+    # as after check_seconds: the worker reads the store's access version before trusting it
+    mutable_client.app.state.rights_cache.access.check_seconds = 0.0
     assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 200
     script = textwrap.dedent(
         f"""
@@ -136,3 +149,47 @@ def test_a_change_made_by_another_process_takes_effect_on_the_next_request(
     )
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=120)
     assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 401
+    mutable_client.app.state.rights_cache.access.check_seconds = 1.0
+
+
+def test_the_access_version_is_bumped_in_the_changing_transaction_only(tmp_path):
+    from data.config import cache_versions
+    from data.config.models.core import Account
+    from data.config.store import ConfigStore
+    from serving.access import accounts
+
+    url = f"sqlite:///{tmp_path / 'config.sqlite3'}"
+    store, other_host = ConfigStore(url), ConfigStore(url)
+    with store.session() as session:
+        session.add(Account(id=1, name="versioned"))
+    before = other_host.version(cache_versions.ACCESS)
+    assert before == 1
+    with store.session() as session:
+        user = accounts.create_user(session, "versioned", "test", account_id=1)
+        user_id = user.id
+    after = other_host.version(cache_versions.ACCESS)
+    assert after > before
+    assert store.versions.local(cache_versions.ACCESS) == 2
+    assert other_host.versions.local(cache_versions.ACCESS) == 0
+    try:
+        with store.session() as session:
+            accounts.get_user(session, user_id).is_active = False
+            session.flush()
+            raise RuntimeError("cut off")
+    except RuntimeError:
+        pass
+    assert other_host.version(cache_versions.ACCESS) == after
+    assert store.versions.local(cache_versions.ACCESS) == 2
+    assert store.version(cache_versions.TAG_EVENTS) == 0  # tag events are their own kind
+    store.dispose()
+    other_host.dispose()
+
+
+def test_no_listener_is_registered_on_every_session_by_an_import():
+    from sqlalchemy.orm import Session
+
+    import serving.main  # noqa: F401  (everything the API imports)
+
+    plain = Session()
+    for name in ("before_flush", "after_flush", "after_commit", "after_rollback"):
+        assert len(getattr(plain.dispatch, name)) == 0, name

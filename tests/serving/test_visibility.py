@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serving.access.rights import EffectiveRights, Perm, RightsSetData
-from serving.queries import columnar
+from serving.readmodel import columnar
 
 IDS = st.integers(min_value=1, max_value=12)
 BIG_IDS = st.sampled_from([1, 2, 3, 2**21 + 5, 5_000_000_000])  # dense and sorted lookups
@@ -81,3 +81,28 @@ def test_an_account_user_never_sees_another_accounts_rows():
     assert not rights.can("site", "view", 3) and rights.can("site", "delete", 1)
     operator = EffectiveRights.combine([RightsSetData(full_access=True)], operator=True)
     assert operator.sees(3, 31, 2) and operator.sees_whole_platform()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rights=RIGHTS, rows=ROWS, with_account=st.booleans())
+def test_a_refused_campaign_hides_every_row_of_it(rights, rows, with_account):
+    from serving.access import visibility
+
+    rule = rights.rule(with_account)
+    for site, campaign, account in rows:
+        if campaign is None or not visibility.refuses(rule, visibility.CAMPAIGN, campaign):
+            continue
+        row = {visibility.SITE: site, visibility.CAMPAIGN: campaign}
+        if with_account:
+            row[visibility.ACCOUNT] = account
+        assert not visibility.allows(rule, row)
+
+
+def test_an_agency_user_is_refused_a_campaign_it_may_not_see():
+    from serving.access import visibility
+
+    holder = RightsSetData(campaigns={1: Perm(view=True), 2: Perm(view=False)})
+    rights = EffectiveRights.combine([holder])
+    rule = rights.rule(False)
+    assert visibility.refuses(rule, visibility.CAMPAIGN, 2)
+    assert not visibility.refuses(rule, visibility.CAMPAIGN, 1)

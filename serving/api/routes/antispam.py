@@ -10,8 +10,8 @@ from serving.access import antispam_lists
 from serving.access.rights import EffectiveRights, shown_contacts
 from serving.api.deps import AccountId, CurrentUser, PathId, RightsDep, SessionDep, WarehouseDep
 from serving.api.guard import needs
-from serving.queries.engine import partitions
-from serving.queries.reports import read_table
+from serving.readmodel import partitions
+from serving.readmodel.reports import read_table
 from serving.schemas.antispam import (
     AntispamSwitches,
     AntispamSwitchesPublic,

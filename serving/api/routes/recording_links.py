@@ -12,7 +12,7 @@ from data.notifications.secrets import link_valid
 from serving.api.deps import SettingsDep, WarehouseDep
 from serving.api.guard import needs
 from serving.errors import Forbidden, NotFound
-from serving.queries import communications as queries
+from serving.readmodel import communications as queries
 from speech.audio import find_recording
 
 router = APIRouter(prefix="/recording-links", tags=["notifications"])

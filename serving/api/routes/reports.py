@@ -18,7 +18,7 @@ from serving.api.deps import RightsDep, WarehouseDep
 from serving.api.guard import needs
 from serving.api.json_body import JsonBody
 from serving.errors import Forbidden, Invalid, NotFound
-from serving.queries import reports as queries
+from serving.readmodel import reports as queries
 from serving.schemas.common import Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])

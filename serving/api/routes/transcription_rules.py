@@ -17,7 +17,7 @@ from serving.api.deps import (
 )
 from serving.api.guard import needs
 from serving.errors import Invalid, NotFound
-from serving.queries import transcription
+from serving.readmodel import transcription
 from serving.schemas.common import local_naive
 from serving.schemas.rules import (
     RULE_ID_PATTERN,

@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Forbidden, NotFound
-from serving.queries import columnar
-from serving.queries.communications import plain_scan
-from serving.queries.engine import cached_table, connect, has_table, partitions
+from serving.readmodel import columnar
+from serving.readmodel.communications import plain_scan
+from serving.readmodel.engine import cached_table, connect, has_table, partitions
 
 REPORT_NAME = re.compile(r"^(report|attribution)_[a-z0-9_]{1,60}$|^deals$")
 
@@ -190,8 +190,9 @@ def _from_days(
     if table == "deals":  # a deal's campaign is its communication's: a join, left to DuckDB
         return None
     blocks = []
+    snapshot = warehouse.snapshot(table)
     for day in reversed(days):
-        block = columnar.day_block(warehouse, table, day, BY_CAMPAIGN)
+        block = columnar.day_block(warehouse, table, day, BY_CAMPAIGN, snapshot)
         if block is None or (blocks and block.names != blocks[0].names):
             return None
         blocks.append(block)
@@ -201,13 +202,7 @@ def _from_days(
     tied = any(name in names for name in ("site_id", "campaign_id", "account_id"))
     selected = []
     for block in blocks:
-        mask = columnar.visible_mask(
-            rights,
-            block.rows,
-            block.columns.get("site_id"),
-            block.columns.get("campaign_id"),
-            block.columns.get("account_id"),
-        )
+        mask = columnar.block_visible_mask(block.masks, rights, block.rows, block.columns)
         if not tied:  # the check above decided for the table as a whole
             mask = np.ones(block.rows, dtype=bool)
         for column, value in filters.items():

@@ -21,9 +21,9 @@ import duckdb
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
 from serving.errors import Invalid
-from serving.queries import communication_days
-from serving.queries.engine import connect, files_of, has_table, partitions, source
-from serving.queries.search import query_patterns
+from serving.readmodel import communication_days
+from serving.readmodel.engine import connect, files_of, has_table, partitions, source
+from serving.readmodel.search import query_patterns
 from tagging import system_tags
 
 TABLE = "communications"

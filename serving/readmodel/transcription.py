@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from data.warehouse import Warehouse
 from serving.access.rights import EffectiveRights
-from serving.queries.engine import connect, files_of
+from serving.readmodel.engine import connect, files_of
 from speech.plan import call_facts
 from speech.rules import TranscriptionRule, select_call
 

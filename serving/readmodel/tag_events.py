@@ -1,55 +1,26 @@
 """People's tag events (config store) as filters over the warehouse's automatic tags, kept per
 worker while nobody tags by hand.
 
-Every commit that adds or changes a tag event bumps a tag-events version (a counter in the
-process and a file beside the config store, as for access data), and the cache reloads when it
-sees a new one, so a tag set through any worker shows on the next list request everywhere.
-Events written by processes that do not import this module are picked up within
-``MAX_AGE_SECONDS``.
+Every transaction that adds or changes a tag event bumps the tag-events version, a row of the
+config store (:mod:`data.config.cache_versions`), and the cache reloads when it sees a new one:
+at once for a tag set through this worker, within ``check_seconds`` for one set through any
+other worker, host or command.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 
-from sqlalchemy import event, select
-from sqlalchemy.engine import URL
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.config.cache_versions import TAG_EVENTS
 from data.config.models.tagging import TagEvent
 from data.config.store import ConfigStore
-from serving.access.rights_cache import bump, current_version, version_path
+from serving.readmodel.rights_cache import SharedVersion, Version
 from tagging.system_tags import tag_key
-
-KIND = "tag-events-version"
-MAX_AGE_SECONDS = 5.0
-_CHANGED = "callscope.tag_events_changed"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_tag_events(session: Session, _context) -> None:
-    if _CHANGED in session.info:
-        return
-    if any(isinstance(obj, TagEvent) for obj in chain(session.new, session.dirty, session.deleted)):
-        try:
-            session.info[_CHANGED] = session.get_bind().url
-        except Exception:  # no single engine: this process's cache is still dropped
-            session.info[_CHANGED] = None
-
-
-@event.listens_for(Session, "after_commit")
-def _bump_after_commit(session: Session) -> None:
-    if _CHANGED in session.info:
-        bump(session.info.pop(_CHANGED), KIND)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
 
 
 @dataclass(frozen=True)
@@ -69,14 +40,13 @@ class Event:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    version: tuple[int, str]
-    loaded: float
+    version: Version
     by_communication: dict[str, list[Event]]
     # tag → (ids that carry it by hand now, ids whose automatic tag a person removed)
     by_tag: dict[str, tuple[list[str], list[str]]]
 
 
-def _snapshot(session: Session, version: tuple[int, str]) -> _Snapshot:
+def _snapshot(session: Session, version: Version) -> _Snapshot:
     by_communication: dict[str, list[Event]] = {}
     last: dict[tuple[str, str], str] = {}
     rows = session.execute(
@@ -100,34 +70,26 @@ def _snapshot(session: Session, version: tuple[int, str]) -> _Snapshot:
     for (communication_id, tag), action in sorted(last.items()):
         set_ids, removed = by_tag.setdefault(tag_key(tag), ([], []))
         (set_ids if action == "set" else removed).append(communication_id)
-    return _Snapshot(version, time.monotonic(), by_communication, by_tag)
+    return _Snapshot(version, by_communication, by_tag)
 
 
 class TagEventCache:
     """All people's tag events of one config store, reloaded when they change."""
 
-    def __init__(self, store: ConfigStore, url: URL | str | None = None):
+    def __init__(self, store: ConfigStore, check_seconds: float = 1.0):
         self.store = store
-        self.path = version_path(url if url is not None else store.engine.url, KIND)
+        self.tag_events = SharedVersion(store, TAG_EVENTS, check_seconds)
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
 
     def _current(self) -> _Snapshot:
-        version = current_version(self.path, KIND)
+        version = self.tag_events.current()
         snapshot = self._snapshot
-        if (
-            snapshot is not None
-            and snapshot.version == version
-            and time.monotonic() - snapshot.loaded < MAX_AGE_SECONDS
-        ):
+        if snapshot is not None and snapshot.version == version:
             return snapshot
         with self._lock:
             snapshot = self._snapshot
-            if (
-                snapshot is None
-                or snapshot.version != version
-                or (time.monotonic() - snapshot.loaded >= MAX_AGE_SECONDS)
-            ):
+            if snapshot is None or snapshot.version != version:
                 with self.store.session() as session:
                     snapshot = self._snapshot = _snapshot(session, version)
         return snapshot

@@ -142,3 +142,43 @@ def test_one_mart_can_be_materialized_alone(account):
     assert [c.check_name for c in result.get_asset_check_evaluations()] == ["credits_sum_to_totals"]
     assert warehouse.has_table("attribution_by_model")
     assert not warehouse.has_table("report_end_to_end")
+
+
+def _both(own: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([own, other.dropna(axis=1, how="all")], ignore_index=True)
+
+
+@pytest.mark.slow
+def test_two_accounts_materialize_apart_and_the_checks_pass(account):
+    from tests.analytics.test_account_marts import (
+        OTHER_COMMUNICATIONS,
+        OTHER_COSTS,
+        OTHER_DEALS,
+        OTHER_SESSIONS,
+    )
+
+    warehouse, url = account
+    store = ConfigStore(url)
+    with store.session() as session:
+        session.add(Account(id=2, name="Другой"))
+        session.flush()
+        session.add(Site(id=3, account_id=2, domain_name="other.ru"))
+        session.flush()
+        session.add(Campaign(id=90, account_id=2, site_id=3, name="Партнёры", channel="partner"))
+    store.dispose()
+    for table, frame, column in (
+        ("visitor_sessions", _both(SESSIONS, OTHER_SESSIONS), "date_time"),
+        ("communications", _both(COMMUNICATIONS, OTHER_COMMUNICATIONS), "date_time"),
+        ("deals", _both(DEALS, OTHER_DEALS), "date_time"),
+        ("ad_costs", _both(COSTS, OTHER_COSTS), "date"),
+    ):
+        write_by_day(warehouse, table, frame, column)
+    result = materialize(warehouse, url, "2026-05-20")
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert all(checks.values()), checks
+    attribution = warehouse.read("attribution_by_model")
+    revenue = attribution.groupby(["account_id", "model"])["total_conversion_value"].sum()
+    assert revenue.loc[1].tolist() == pytest.approx([700.0] * 8)
+    assert revenue.loc[2].tolist() == pytest.approx([5000.0] * 8)
+    report = warehouse.read("report_end_to_end")
+    assert set(report.loc[report["account_id"].eq(2), "site_id"]) == {3}

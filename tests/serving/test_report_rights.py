@@ -190,3 +190,12 @@ def test_an_unknown_group_and_an_unknown_report_are_refused(reports):
     assert bad.status_code == 422 and "group_by" in bad.json()["detail"]
     assert client.get("/api/v1/reports/no_such_report", headers=admin).status_code == 404
     assert client.get("/api/v1/reports/report_nothing/totals", headers=admin).status_code == 404
+
+
+def test_every_declared_report_right_can_be_granted():
+    from typing import get_args
+
+    from serving.access.rights import ALL_INTERFACES, REPORT_RIGHTS
+    from serving.schemas.rights import InterfaceName
+
+    assert set(REPORT_RIGHTS) <= set(get_args(InterfaceName)) <= set(ALL_INTERFACES)

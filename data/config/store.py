@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import data.config.models  # noqa: F401  (registers every table on Base.metadata)
 from data.config import cache_versions
+from data.config.models import site_history
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -57,6 +58,8 @@ class ConfigStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # bumps the version of cached data (access, tag events) in each changing transaction
         self.versions = cache_versions.track(self._sessions)
+        # a site's settings change writes its new version in the same transaction
+        site_history.track(self._sessions)
 
     @classmethod
     def from_settings(cls) -> ConfigStore:

@@ -2,14 +2,15 @@
 
 A communication's facts (lost, target, non-target, primary, repeat) are computed from the
 version in force at its start, so changing a threshold today leaves yesterday's facts as they
-were on every re-run. Any change of a site's settings through the ORM writes the new version,
-and its audit record, in the same transaction as the change itself (``before_flush``).
+were on every re-run. Any change of a site's settings through a config store's sessions writes
+the new version, and its audit record, in the same transaction as the change itself: the store
+installs :func:`track` on its own sessions (``before_flush``), nothing is registered on import.
 """
 
 import datetime as dt
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
 from data.config.base import Base
 from data.config.models.core import AuditRecord, Site
@@ -62,7 +63,6 @@ def _changed(site: Site) -> dict[str, tuple]:
     return changes
 
 
-@event.listens_for(Session, "before_flush")
 def _version_site_settings(session: Session, _context, _instances) -> None:
     now = session.info.get("settings_valid_from") or dt.datetime.now()
     actor = session.info.get("actor", "system")
@@ -86,3 +86,8 @@ def _version_site_settings(session: Session, _context, _instances) -> None:
                 after={**values, "valid_from": now.isoformat()},
             )
         )
+
+
+def track(sessions: sessionmaker) -> None:
+    """Versions site settings on one store's sessions (and on no other)."""
+    event.listen(sessions, "before_flush", _version_site_settings)

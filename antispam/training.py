@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def train(
     model = SpamModel(random_state=seed, **params).fit(fit_part, fit_part["label"])
     flagged = model.predict(test_part)
     legit = test_part["label"].to_numpy() == 0
-    report = {
+    report: dict[str, Any] = {
         "trained_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "labelled": {"spam": int(counts.get(1, 0)), "legit": int(counts.get(0, 0))},
         "unlabelled": int(counts.get(-1, 0)),

@@ -11,7 +11,7 @@ import logging
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -134,7 +134,7 @@ def labelled_examples(
 
 @dataclass
 class TrainingOptions:
-    gates: Gates = Gates()
+    gates: Gates = field(default_factory=Gates)
     params: dict | None = None
     labels: str = "manual"
     test_share: float = 0.2
@@ -253,6 +253,8 @@ def conclude(store: ConfigStore, request_id: int, *, promoted: bool, reason: str
     version_id, report = candidate_of(store, request_id)
     with store.session() as session:
         row = session.get(SmartTagVersion, version_id)
+        if row is None:
+            raise LookupError(f"training request {request_id}: candidate {version_id} is gone")
         request = requests.get_request(session, request_id)
         actor = f"training-request:{request_id}"
         if promoted:

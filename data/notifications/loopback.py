@@ -65,7 +65,7 @@ class Receiver:
                 with contextlib.suppress(OSError):
                     self.wfile.write(payload)
 
-            do_GET = do_POST = _handle  # noqa: N815 (http.server hook names)
+            do_GET = do_POST = _handle  # http.server hook names
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -121,7 +121,7 @@ class Mailbox:
         mailbox = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+            async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook
                 mailbox.messages.append(
                     (envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
                 )

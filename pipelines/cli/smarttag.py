@@ -39,7 +39,7 @@ class ProgressBar:
         from tqdm import tqdm
 
         self.bar = tqdm(total=1000, file=sys.stderr, disable=not enabled, unit="‰")
-        self.stage = None
+        self.stage: str | None = None
 
     def __call__(self, stage: str, fraction: float, message: str) -> None:
         if stage != self.stage:

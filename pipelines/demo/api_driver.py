@@ -112,7 +112,10 @@ def _accounts(settings) -> tuple[int, dict[int, str | None]]:
     try:
         with store.session() as session:
             industries = dict(session.execute(select(Account.id, Account.industry)).all())
-            return default_account_id(session), industries
+            account = default_account_id(session)
+            if account is None:
+                raise LookupError("the demo's database has no account")
+            return account, industries
     finally:
         store.dispose()
 

@@ -66,9 +66,9 @@ def run_training_job(
 def gate_refusal(result: dg.ExecuteInProcessResult) -> str | None:
     """The gate's reason when the run's only failure is a gate refusing the training data."""
     for event in result.all_events:
-        if event.event_type_value != "STEP_FAILURE":
+        if not event.is_step_failure:
             continue
-        error = event.event_specific_data.error
+        error = event.step_failure_data.error
         while error is not None:
             if error.cls_name in GATE_ERRORS:
                 return error.message.split(":", 1)[-1].strip()

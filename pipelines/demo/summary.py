@@ -72,10 +72,10 @@ def collect(result: dg.ExecuteInProcessResult, summary: DemoSummary, label: str)
                 f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({label})"
             )
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            summary.failed_steps.append(
-                f"{event.step_key} ({label}): {event.event_specific_data.error.message.strip()[:300]}"
-            )
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = error.message.strip()[:300] if error is not None else "no error recorded"
+            summary.failed_steps.append(f"{event.step_key} ({label}): {message}")
 
 
 def warehouse_rows(warehouse: Warehouse) -> int:

@@ -90,8 +90,8 @@ def _note_access_changes(session: Session, _context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, WATCHED):
             try:
-                url = session.get_bind().url
-            except Exception:  # no single engine: this process's entries are still dropped
+                url = session.get_bind().url  # type: ignore[union-attr]  # bound to an Engine here
+            except Exception:  # noqa: BLE001 - no single engine: this process's entries are still dropped
                 url = None
             session.info[_CHANGED] = url
             return

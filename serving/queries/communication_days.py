@@ -98,7 +98,7 @@ def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:
     return found if column.nulls is None else found & ~column.nulls
 
 
-def _mask(
+def _mask(  # noqa: C901 - one clause per filter field
     block: CommunicationsDay,
     rights: EffectiveRights,
     flt: CommunicationFilter,

@@ -36,8 +36,8 @@ def _note_tag_events(session: Session, _context) -> None:
         return
     if any(isinstance(obj, TagEvent) for obj in chain(session.new, session.dirty, session.deleted)):
         try:
-            session.info[_CHANGED] = session.get_bind().url
-        except Exception:  # no single engine: this process's cache is still dropped
+            session.info[_CHANGED] = session.get_bind().url  # type: ignore[union-attr]  # bound to an Engine here
+        except Exception:  # noqa: BLE001 - no single engine: this process's cache is still dropped
             session.info[_CHANGED] = None
 
 

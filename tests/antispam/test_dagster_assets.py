@@ -113,7 +113,8 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     assert current.metadata["version"].value == trained.metadata["version"].value
     with store.session() as s:
         [entry] = audit.history(s, "antispam_model")
-        assert entry.action == "promote" and entry.actor == "dagster"
+        assert entry.action == "promote"
+        assert entry.actor == "dagster"
 
     verdicts = run([assets.spam_verdicts], partition_key=END.isoformat())
     [scored] = verdicts.asset_materializations_for_node("spam_verdicts")

@@ -4,6 +4,8 @@ The cabinet's request (tags + e-mail) is picked up by `smarttag_training_request
 launches this job with the request id in the run config.
 """
 
+from typing import Any
+
 import dagster as dg
 from sqlalchemy import select
 
@@ -33,7 +35,7 @@ class SmartTagTrainingConfig(dg.Config):
     seed: int = 0
 
     def options(self, labels: str = "manual") -> TrainingOptions:
-        params = {
+        params: dict[str, Any] = {
             "epochs": self.epochs,
             "hidden_size": self.hidden_size,
             "num_layers": self.num_layers,

@@ -63,6 +63,10 @@ def label_numbers(lists: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+class NotEnoughLabelsError(ValueError):
+    """The training gate refused: too few labelled numbers; the message names the counts."""
+
+
 def train(
     features: pd.DataFrame,
     labels: pd.DataFrame,
@@ -76,7 +80,7 @@ def train(
     data["label"] = data["label"].fillna(-1).astype(int)
     counts = data["label"].value_counts().to_dict()
     if counts.get(1, 0) < 4 or counts.get(0, 0) < 10:
-        raise ValueError(
+        raise NotEnoughLabelsError(
             f"too few labelled numbers with enough calls: {counts.get(1, 0)} spam, "
             f"{counts.get(0, 0)} legitimate (need at least 4 and 10)"
         )

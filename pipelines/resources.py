@@ -13,7 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from data.config.store import ConfigStore
-from data.settings import get_settings
+from data.notifications.delivery import Policy
+from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from models.workflow import LabelReader, manual_label_reader
 
@@ -111,6 +112,33 @@ class QuarantineLimitResource(dg.ConfigurableResource):
         return share
 
 
+class NotificationsResource(dg.ConfigurableResource):
+    """The settings notifications are raised and delivered with: the home (its signing secret),
+    the public URL of recording links, the SMTP server and the SMS gateway. A field left empty
+    keeps its value from ``data.settings`` (as do the limits and time-outs)."""
+
+    home: str | None = None
+    public_url: str | None = None
+    secret: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    sms_url: str | None = None
+
+    def settings(self) -> Settings:
+        given = {
+            "home": Path(self.home) if self.home else None,
+            "notifications_public_url": self.public_url,
+            "notifications_secret": self.secret,
+            "smtp_host": self.smtp_host,
+            "smtp_port": self.smtp_port,
+            "notifications_sms_url": self.sms_url,
+        }
+        return get_settings().model_copy(update={k: v for k, v in given.items() if v is not None})
+
+    def policy(self) -> Policy:
+        return Policy.from_settings(self.settings())
+
+
 _GROUND_TRUTH_ROWS = "recognizer = 'ground-truth'"
 
 
@@ -157,5 +185,17 @@ def build_resources() -> dict:
         "models": ModelsResource(home=_env("CALLSCOPE_HOME")),
         "quarantine_limit": QuarantineLimitResource(
             max_share=_env("CALLSCOPE_QUARANTINE_MAX_SHARE")
+        ),
+        "notifications": NotificationsResource(
+            home=_env("CALLSCOPE_HOME"),
+            public_url=_env("CALLSCOPE_NOTIFICATIONS_PUBLIC_URL"),
+            secret=_env("CALLSCOPE_NOTIFICATIONS_SECRET"),
+            smtp_host=_env("CALLSCOPE_SMTP_HOST"),
+            smtp_port=(
+                dg.EnvVar.int("CALLSCOPE_SMTP_PORT")
+                if os.environ.get("CALLSCOPE_SMTP_PORT")
+                else None
+            ),
+            sms_url=_env("CALLSCOPE_NOTIFICATIONS_SMS_URL"),
         ),
     }

@@ -40,7 +40,7 @@ class Receiver:
     duplicate_keys: list[str] = field(default_factory=list)
     on_request: object = None  # called with the number of requests so far
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._tries: dict[str, int] = {}
         receiver = self
@@ -114,7 +114,7 @@ class Receiver:
 class Mailbox:
     """A local SMTP server (aiosmtpd) keeping every message it receives."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[tuple[str, list[str], bytes]] = []

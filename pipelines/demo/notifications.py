@@ -37,7 +37,7 @@ ALLOW = "CALLSCOPE_NOTIFICATIONS_ALLOW_PRIVATE_HOSTS"
 
 
 class NotificationsDemo:
-    def __init__(self):
+    def __init__(self) -> None:
         self.receiver: Receiver | None = None
         self.mailbox: Mailbox | None = None
         self.rule_id: int | None = None

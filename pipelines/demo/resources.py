@@ -13,6 +13,7 @@ from pipelines.resources import (
     ConfigStoreResource,
     LandingResource,
     ModelsResource,
+    NotificationsResource,
     QuarantineLimitResource,
     RecognizerResource,
     TrainingLabelsResource,
@@ -65,4 +66,5 @@ def demo_resources(home: Path, config_url: str, vosk_model_path: Path | None) ->
         "landing": LandingResource(home=str(home)),
         "models": ModelsResource(home=str(home)),
         "quarantine_limit": QuarantineLimitResource(),
+        "notifications": NotificationsResource(home=str(home)),
     }

@@ -43,3 +43,18 @@ def test_build_resources_binds_the_home_as_an_environment_variable(callscope_hom
         assert quarantine_limit.get() == pytest.approx(0.3)
 
     assert dg.materialize([where], resources=resources).success
+
+
+def test_notification_settings_keep_the_rest_and_take_what_is_given(callscope_home, tmp_path):
+    from pipelines.resources import NotificationsResource
+
+    given = NotificationsResource(
+        home=str(tmp_path), public_url="https://calls.example.ru", smtp_port=2525
+    )
+    settings = given.settings()
+    assert settings.home == tmp_path
+    assert settings.notifications_public_url == "https://calls.example.ru"
+    assert settings.smtp_port == 2525
+    assert settings.notifications_timeout == get_settings().notifications_timeout
+    assert given.policy().smtp_port == 2525
+    assert NotificationsResource().settings() == get_settings()

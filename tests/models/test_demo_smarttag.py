@@ -69,7 +69,9 @@ def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
             resources={
                 "warehouse": WarehouseResource(),
                 "config_store": ConfigStoreResource(),
-                "training_labels": GroundTruthLabelsResource(),
+                "training_labels": GroundTruthLabelsResource(
+                    ground_truth_dir=str(settings.ground_truth_dir)
+                ),
             }
         ),
     )

@@ -33,14 +33,15 @@ bench: install  ## every benchmark at full size; figures go in docs/benchmarks.m
 bench-quick: install  ## every benchmark at smoke size
 	$(PY) -m benchmarks --quick
 
-lint: install  ## ruff, and the import contract in .importlinter (the layers)
+lint: install  ## ruff, the import contract in .importlinter (the layers) and mypy on the product packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf .callscope .pytest_cache .ruff_cache
+	rm -rf .callscope .pytest_cache .ruff_cache .mypy_cache

@@ -37,7 +37,7 @@ def link_communications(
     communications: pd.DataFrame,
     touchpoints: pd.DataFrame,
     sites: pd.DataFrame | None = None,
-    blocked: set[str] = frozenset(),
+    blocked: set[str] | frozenset[str] = frozenset(),
     campaign_channels: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (linked communications, excluded ones with a ``reason``).

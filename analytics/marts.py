@@ -329,7 +329,10 @@ def attribute_all(
     table = to_path_table(paths)
     frames = []
     for name in MODELS:
-        params = {"time_decay": {"half_life": half_life_days}, "markov": {"order": markov_order}}
+        params: dict[str, dict[str, float]] = {
+            "time_decay": {"half_life": half_life_days},
+            "markov": {"order": markov_order},
+        }
         model = make_model(name, **params.get(name, {})).fit(table)
         frames.append(model.credits_.assign(model=name))
     return pd.concat(frames, ignore_index=True)[columns]

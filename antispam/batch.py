@@ -93,7 +93,7 @@ def score_file(
     """One result per caller seen in the window, in number order."""
     data = load_window(path, as_of, window_days, now)
     features = window_features(data.con, data.source, as_of, window_days, min_calls, min_accounts)
-    seen = data.con.execute(f"SELECT count(DISTINCT caller) FROM {data.source}").fetchone()[0]
+    seen = data.con.execute(f"SELECT count(DISTINCT caller) FROM {data.source}").fetchone()[0]  # type: ignore[index]  # an aggregate returns one row
     scorer, version = choose_scorer(models_dir, features, seen)
     verdicts = score(features, scorer, version)
     scored = {

@@ -14,7 +14,7 @@ accounts too, but the same ones again and again, and they talk. The score adds, 
   M the machine-like part below: an auto-dialer working the same list of accounts every day
   reaches few new ones, but it calls many accounts a day, for weeks, like a machine; a route
   desk or a dispatcher calls many accounts a day too, but talks and answers like people;
-- short conversations: ``2 · (1 − ln(1 + median duration) / ln 300)`` (0 at five minutes);
+- short conversations: ``2 · (1 - ln(1 + median duration) / ln 300)`` (0 at five minutes);
 - the strongest of: share under 10 s, one-ring share, unanswered share beyond 30 %, and
   clockwork pace (coefficient of variation of the gaps under 0.5).
 
@@ -206,7 +206,7 @@ def _words(part: str, f: pd.Series, q: pd.Series) -> str | None:
             f"автодозвон / calls at a machine's even pace (gap variation {f['gap_cv']:.2f})",
         ),
     }
-    name, (value, text) = max(signals.items(), key=lambda item: item[1][0])
+    _, (value, text) = max(signals.items(), key=lambda item: item[1][0])
     return text if value > 0 else None
 
 
@@ -216,7 +216,11 @@ def _tail_fence(
     """Where an exponential tail fitted to the reference's top part leaves ``rate`` of the
     ``population`` (the window's callers) above it."""
     reference = np.sort(scores[scores < below])
-    report = {"callers": population, "reference": int(len(reference)), "reference_below": below}
+    report: dict[str, float | str] = {
+        "callers": population,
+        "reference": len(reference),
+        "reference_below": below,
+    }
     if len(reference) < 100:
         report["tail"] = "too few reference callers for a tail fit: evidence level only"
         return -math.inf, report

@@ -214,7 +214,7 @@ def seed_feedback(session: Session, lists: pd.DataFrame, marks: pd.DataFrame) ->
         for row in marks.to_dict("records")
     ]
     if entries:
-        session.execute(SpamListEntry.__table__.insert(), entries)
+        session.execute(SpamListEntry.__table__.insert(), entries)  # type: ignore[attr-defined]  # __table__ is a Table
     if judgements:
-        session.execute(SpamMark.__table__.insert(), judgements)
+        session.execute(SpamMark.__table__.insert(), judgements)  # type: ignore[attr-defined]  # __table__ is a Table
     return {"list_entries": len(entries), "marks": len(judgements)}

@@ -173,6 +173,8 @@ def score_window(
     if scorer is None:
         scorer = fitted_default(features, seen, labels)
         model_version = scorer.version
+    if model_version is None:
+        raise ValueError("a scorer passed in needs its model version")
     verdicts = score(features, scorer, model_version)
     if write:
         warehouse.write_partition(VERDICT_TABLE, as_of, verdict_table(verdicts))

@@ -6,6 +6,8 @@ aggregation over ~183 x active callers rollup rows instead of a re-read of the r
 
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -114,8 +116,7 @@ def _rollup_sql(key: str) -> str:
 def _bin_conditions() -> list[str]:
     edges = (0, *DURATION_EDGES)
     conditions = [
-        f"total_duration >= {lo} AND total_duration < {hi}"
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+        f"total_duration >= {lo} AND total_duration < {hi}" for lo, hi in itertools.pairwise(edges)
     ]
     return [*conditions, f"total_duration >= {DURATION_EDGES[-1]}"]
 

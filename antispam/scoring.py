@@ -36,7 +36,7 @@ def score(features: pd.DataFrame, scorer: Scorer, model_version: str) -> pd.Data
     """One verdict per row of ``features``; reasons are computed for flagged numbers only."""
     scores = scorer.decision_function(features) if len(features) else np.empty(0)
     flagged = scorer.predict(features).astype(bool) if len(features) else np.empty(0, bool)
-    reasons = [[] for _ in range(len(features))]
+    reasons: list[list[str]] = [[] for _ in range(len(features))]
     index = np.flatnonzero(flagged)
     for i, why in zip(index, scorer.reasons(features.iloc[index]), strict=True):
         reasons[i] = why

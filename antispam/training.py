@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,10 @@ def label_numbers(lists: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+class NotEnoughLabelsError(ValueError):
+    """The training gate refused: too few labelled numbers; the message names the counts."""
+
+
 def train(
     features: pd.DataFrame,
     labels: pd.DataFrame,
@@ -75,7 +80,7 @@ def train(
     data["label"] = data["label"].fillna(-1).astype(int)
     counts = data["label"].value_counts().to_dict()
     if counts.get(1, 0) < 4 or counts.get(0, 0) < 10:
-        raise ValueError(
+        raise NotEnoughLabelsError(
             f"too few labelled numbers with enough calls: {counts.get(1, 0)} spam, "
             f"{counts.get(0, 0)} legitimate (need at least 4 and 10)"
         )
@@ -87,7 +92,7 @@ def train(
     model = SpamModel(random_state=seed, **params).fit(fit_part, fit_part["label"])
     flagged = model.predict(test_part)
     legit = test_part["label"].to_numpy() == 0
-    report = {
+    report: dict[str, Any] = {
         "trained_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "labelled": {"spam": int(counts.get(1, 0)), "legit": int(counts.get(0, 0))},
         "unlabelled": int(counts.get(-1, 0)),

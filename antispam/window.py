@@ -215,7 +215,7 @@ def callers_seen(
     """About how many callers the window holds, scored or not (HyperLogLog: one cheap pass)."""
     start, end = window_bounds(as_of, window_days)
     rows = _tier_rows_sql(source, start, end, monthly, months)
-    return int(con.execute(f"SELECT approx_count_distinct(caller) FROM ({rows})").fetchone()[0])
+    return int(con.execute(f"SELECT approx_count_distinct(caller) FROM ({rows})").fetchone()[0])  # type: ignore[index]  # an aggregate returns one row
 
 
 def caller_counts(

@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"benchmarks.{name}")
         try:
             figures[name] = module.main(["--quick"] if quick else [])
-        except Exception as error:  # one broken benchmark must not hide the others' figures
+        except Exception as error:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             failed.append(name)
             print(f"{name} failed: {error!r}", flush=True)
         print(f"--- {name}: {time.perf_counter() - started:.1f} s", flush=True)

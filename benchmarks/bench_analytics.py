@@ -94,7 +94,7 @@ def measure_apart(func):
     def child():
         try:
             send.send(measure(func))
-        except BaseException as error:  # reported to the parent, which raises it
+        except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises it
             send.send(error)
 
     process = context.Process(target=child)

@@ -196,11 +196,11 @@ def run(minutes: float, per_day: float, cost: float, interval: float, talk=(20, 
             "p50": round(_percentile(freshness, 50), 1),
             "p95": round(_percentile(freshness, 95), 1),
             "max": round(max(freshness), 1) if freshness else None,
-        },  # fmt: skip
+        },
         "poll_seconds": {
             "p50": round(statistics.median(p["seconds"] for p in polls), 2),
             "max": max(p["seconds"] for p in polls),
-        },  # fmt: skip
+        },
         "errors": sum(p["errors"] for p in polls),
         "live_cpu_per_communication_s": round(live_cpu / max(communications, 1), 3),
         "nightly_cpu_per_communication_s": round(nightly_cpu / max(communications, 1), 3),

@@ -27,7 +27,7 @@ def open_binary(path: str | Path):
     if path.is_dir():
         raise InputError(path, None, None, "is a folder, not a file")
     try:
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(path, "rb")  # the caller closes it
     except OSError as error:
         raise InputError(path, None, None, f"cannot open: {error.strerror}") from None
 

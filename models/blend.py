@@ -58,7 +58,7 @@ def log_loss(proba: np.ndarray, truth: np.ndarray, single_label: bool) -> float:
 
 
 def simplex(n_parts: int, step: float = STEP) -> list[np.ndarray]:
-    ticks = int(round(1 / step))
+    ticks = round(1 / step)
     points = []
     for combo in itertools.product(range(ticks + 1), repeat=n_parts):
         if sum(combo) == ticks:
@@ -132,7 +132,7 @@ def choose_share(
     if val_score(extra, truth, single_label) < base_f1 - PRUNE:
         return 0.0, base_f1
     base_weights = np.ones(1) if base_weights is None else np.asarray(base_weights, dtype=float)
-    ticks = int(round(1 / step))
+    ticks = round(1 / step)
     scored = []
     for tick in range(ticks + 1):
         share = tick / ticks

@@ -63,7 +63,7 @@ def _word_speakers(words: list[str]) -> list[int]:
 class ProsodyScaler:
     """Standardises intonation features by name; an absent feature reads as the mean."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.names_: list[str] = []
         self.mean_ = np.zeros(0, dtype=np.float32)
         self.scale_ = np.ones(0, dtype=np.float32)

@@ -18,6 +18,7 @@ whether the vectors stay, are chosen by cross-validation over the training rows.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize as l2_normalize
 
 from models.blend import log_loss, val_score
+from models.fitted import fitted
 from models.text import Document, normalize
 from models.word_vectors import VECTORS_NAME, VectorBlock, load_vectors
 
@@ -42,7 +44,7 @@ def _lemma_words(doc: Document) -> list[str]:
     features: list[str] = []
     for speaker, tokens in doc.lemma_turns():
         features.extend(tokens)
-        features.extend(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+        features.extend(f"{a} {b}" for a, b in itertools.pairwise(tokens))
         features.extend(f"{speaker[0]}:{t}" for t in tokens)
     return features
 
@@ -133,7 +135,7 @@ class HashedTfidf:
     @property
     def n_columns(self) -> int:
         dense = 0 if self.vectors_ is None else len(self.vectors_.mean_)
-        return len(self.idf_) + dense
+        return len(fitted(self.idf_, "HashedTfidf")) + dense
 
     def _counts(self, docs: Sequence[Document]) -> sp.csr_matrix:
         blocks = [v.transform(docs) for v in _vectorizers(self.view, self.n_features)]
@@ -154,13 +156,14 @@ class HashedTfidf:
 
     def _weighted(self, counts: sp.csr_matrix, raw: np.ndarray | None) -> sp.csr_matrix:
         counts.data = 1.0 + np.log(counts.data)
-        weighted = (counts @ sp.diags(self.idf_)).tocsr()
+        weighted = (counts @ sp.diags(fitted(self.idf_, "HashedTfidf"))).tocsr()
         n = self.n_features
         blocks = [
             l2_normalize(weighted[:, i * n : (i + 1) * n]) for i in range(weighted.shape[1] // n)
         ]
         if raw is not None:
-            blocks.append(sp.csr_matrix(self.vectors_.transform(raw)))
+            vectors = fitted(self.vectors_, "HashedTfidf's vector block")
+            blocks.append(sp.csr_matrix(vectors.transform(raw)))
         return sp.hstack(blocks, format="csr")
 
 
@@ -243,7 +246,7 @@ class LinearPart:
         which the blend is chosen on.
         """
         X = self.features.fit_transform(docs)
-        hashed = len(self.features.idf_)
+        hashed = len(fitted(self.features.idf_, "HashedTfidf"))
         options = (False, True) if self.features.vectors_ is not None else (False,)
         scored = []
         for vectors in options:
@@ -284,7 +287,12 @@ class LinearPart:
         self.coef_, self.intercept_ = one_vs_rest(X, y, C, self.class_weight)
 
     def _proba(self, X: sp.csr_matrix) -> np.ndarray:
-        return probabilities(X, self.coef_, self.intercept_, self.single_label)
+        return probabilities(
+            X,
+            fitted(self.coef_, "LinearPart"),
+            fitted(self.intercept_, "LinearPart"),
+            self.single_label,
+        )
 
     def predict_proba(self, docs: Sequence[Document]) -> np.ndarray:
         return self._proba(self.features.transform(docs))
@@ -292,12 +300,13 @@ class LinearPart:
     # --------------------------------------------------------------- storage
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
         """Only the hashed columns with any weight are stored, which keeps the file small."""
-        used = np.flatnonzero(np.any(self.coef_ != 0, axis=0)).astype(np.int64)
+        coef = fitted(self.coef_, "LinearPart")
+        used = np.flatnonzero(np.any(coef != 0, axis=0)).astype(np.int64)
         tensors = {
-            f"{prefix}.idf": self.features.idf_,
+            f"{prefix}.idf": fitted(self.features.idf_, "HashedTfidf"),
             f"{prefix}.columns": used,
-            f"{prefix}.coef": np.ascontiguousarray(self.coef_[:, used]),
-            f"{prefix}.intercept": self.intercept_,
+            f"{prefix}.coef": np.ascontiguousarray(coef[:, used]),
+            f"{prefix}.intercept": fitted(self.intercept_, "LinearPart"),
         }
         if self.features.vectors_ is not None:
             tensors[f"{prefix}.vectors_mean"] = self.features.vectors_.mean_

@@ -51,19 +51,25 @@ class TaggerNetwork(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         prosody: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        logits = None
+        logits: torch.Tensor | None = None
         if self.encoder is not None:
+            if attention_mask is None:
+                raise ValueError("the encoder needs the attention mask")
             hidden = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             if self.prosody_dim:
+                if prosody is None:
+                    raise ValueError("this network reads prosody: pass the prosody features")
                 pooled = torch.cat([pooled, prosody], dim=1)
             logits = self.deep_head(self.deep_dropout(pooled))
         if self.prosody_head is not None:
             direct = self.prosody_head(prosody)
             logits = direct if logits is None else logits + direct
+        if logits is None:
+            raise ValueError("the network has neither an encoder nor a prosody path")
         return logits
 
 

@@ -18,6 +18,7 @@ from transformers import AutoTokenizer, BertModel
 
 from models.blend import choose_share, choose_weights, combine, val_score
 from models.features import ProsodyScaler, encode_documents, token_words
+from models.fitted import fitted
 from models.linear import C_GRID, VIEWS, LinearPart
 from models.metrics import indicator, is_single_label
 from models.network import TaggerNetwork, compact_bert_config
@@ -170,7 +171,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         if not self.linear_ and self.network_ is None:
             raise ValueError("SmartTag needs the encoder or the linear parts (use_wide)")
         self._choose_blend(linear_oof, encoder_val, targets, val_idx)
-        self.metrics_ = {}
+        self.metrics_: dict = {}
         return self
 
     def _choose_blend(self, linear_oof, encoder_val, targets, val_idx) -> None:
@@ -233,7 +234,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         to cross-validate; the parts then use the middle of the C grid).
         """
         self.linear_: list[LinearPart] = []
-        out_of_fold = []
+        out_of_fold: list[np.ndarray] = []
         if not self.use_wide:
             return out_of_fold
         folds = self._folds(targets)
@@ -272,7 +273,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
 
     def _split(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         everything = np.arange(len(targets))
-        n_val = int(round(len(targets) * self.validation_share))
+        n_val = round(len(targets) * self.validation_share)
         if n_val < 1 or len(targets) - n_val < 1:
             return everything, everything[:0]
         stratify = targets.argmax(axis=1) if self.single_label_ else None
@@ -320,7 +321,7 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
 
     def _train(self, docs, targets, fit_idx, val_idx, progress: Progress | None) -> None:
-        network = self.network_
+        network = fitted(self.network_, "SmartTagger's network")
         # the direct intonation path is a small linear layer; it learns at its own, higher rate
         direct = [p for n, p in network.named_parameters() if n.startswith("prosody_head.")]
         deep = [p for n, p in network.named_parameters() if not n.startswith("prosody_head.")]
@@ -367,17 +368,18 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
 
     @torch.no_grad()
     def _evaluate_loss(self, docs, target_tensor, rows) -> float:
-        self.network_.eval()
+        network = fitted(self.network_, "SmartTagger's network")
+        network.eval()
         total = 0.0
         for start in range(0, len(rows), 64):
             chunk = rows[start : start + 64]
-            logits = self.network_(**self._inputs([docs[i] for i in chunk]))
+            logits = network(**self._inputs([docs[i] for i in chunk]))
             total += self._loss(logits, target_tensor[chunk]).item() * len(chunk)
         return total / len(rows)
 
     def _inputs(self, docs: list[Document]) -> dict:
         inputs: dict = {}
-        if self.network_.encoder is not None:
+        if fitted(self.network_, "SmartTagger's network").encoder is not None:
             inputs.update(
                 encode_documents(
                     self.tokenizer_, docs, self.max_length_, self.use_lemmas_, self.typed_
@@ -393,10 +395,11 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         out = np.zeros((len(docs), len(self.classes_)), dtype=np.float32)
         # similar lengths in one batch keep padding small
         order = sorted(range(len(docs)), key=lambda i: sum(len(t) for _, t in docs[i].turns))
-        self.network_.eval()
+        network = fitted(self.network_, "SmartTagger's network")
+        network.eval()
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            logits = self.network_(**self._inputs([docs[i] for i in rows]))
+            logits = network(**self._inputs([docs[i] for i in rows]))
             probs = torch.softmax(logits, 1) if self.single_label_ else torch.sigmoid(logits)
             out[rows] = probs.numpy()
         return out
@@ -414,10 +417,10 @@ class SmartTagger(ClassifierMixin, BaseEstimator):
         for model, weight in zip(models, self.weights_, strict=True):
             if not weight:  # a part the blend gave no weight costs nothing at inference
                 continue
-            if model is self.network_:
-                total += weight * self._network_proba(kept, batch_size)
-            else:
+            if isinstance(model, LinearPart):
                 total += weight * model.predict_proba(kept)
+            else:
+                total += weight * self._network_proba(kept, batch_size)
         out[present] = total
         return out
 

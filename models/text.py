@@ -7,6 +7,7 @@ same tokens («ипотеку», «ипотекой» → «ипотека»; «
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -88,7 +89,7 @@ def flatten_prosody(prosody: object, prefix: str = "") -> dict[str, float]:
     if isinstance(prosody, dict):
         for key, value in prosody.items():
             flat.update(flatten_prosody(value, f"{prefix}{key}."))
-    elif isinstance(prosody, bool) or isinstance(prosody, int | float) and prosody == prosody:
+    elif isinstance(prosody, bool) or (isinstance(prosody, int | float) and prosody == prosody):
         flat[prefix.rstrip(".")] = float(prosody)
     return flat
 
@@ -96,7 +97,7 @@ def flatten_prosody(prosody: object, prefix: str = "") -> dict[str, float]:
 def document_from_turns(turns: object, prosody: object = None) -> Document:
     """Builds a Document from turns as stored in the warehouse (a list of {speaker, text})."""
     pairs: list[tuple[str, str]] = []
-    for turn in turns or []:
+    for turn in turns if isinstance(turns, Iterable) else ():
         if isinstance(turn, dict):
             pairs.append((speaker_of(turn.get("speaker")), str(turn.get("text") or "")))
         elif isinstance(turn, list | tuple) and len(turn) >= 2:

@@ -11,14 +11,13 @@ import logging
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
 
 from data.config.store import ConfigStore
-from data.settings import get_settings
 from data.warehouse import Warehouse
 from models import registry, requests
 from models.datasets import Example
@@ -28,7 +27,9 @@ from models.tagger import SmartTagger
 from models.text import document_from_turns
 from models.training import promotion_decision, train_with_gates
 
-LABEL_SOURCES = ("manual", "ground_truth")
+# Where a training run's labels come from: (config store, account, communication ids) →
+# the tags of each labelled call. The product reads people's tag events (``manual_label_reader``).
+LabelReader = Callable[[ConfigStore, int, list[str]], dict[str, set[str]]]
 log = logging.getLogger(__name__)
 
 
@@ -94,30 +95,22 @@ def manual_labels(session, communication_ids: list[str]) -> dict[str, set[str]]:
     return labels
 
 
-def ground_truth_labels(account_id: int) -> dict[str, set[str]]:
-    """The demo account's reference tags (the demo's stand-in for staff tagging)."""
-    path = get_settings().ground_truth_dir / "communication_tags.jsonl"
-    labels: dict[str, set[str]] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line) if line.strip() else None
-            if row and int(row.get("account_id", -1)) == account_id:
-                labels[row["communication_id"]] = set(row.get("tags") or [])
-    return labels
+def manual_label_reader(
+    store: ConfigStore, account_id: int, communication_ids: list[str]
+) -> dict[str, set[str]]:
+    """The product's labels: the tags people set in the cabinet."""
+    with store.session() as session:
+        return manual_labels(session, communication_ids)
 
 
 def labelled_examples(
-    warehouse: Warehouse, store: ConfigStore, account_id: int, labels: str = "manual"
+    warehouse: Warehouse,
+    store: ConfigStore,
+    account_id: int,
+    labels: LabelReader = manual_label_reader,
 ) -> list[Example]:
-    if labels not in LABEL_SOURCES:
-        raise ValueError(f"labels: expected one of {LABEL_SOURCES}, got {labels!r}")
     calls = recognized_calls(warehouse, [account_id])
-    ids = calls["communication_id"].tolist()
-    if labels == "manual":
-        with store.session() as session:
-            tags_by_call = manual_labels(session, ids)
-    else:
-        tags_by_call = ground_truth_labels(account_id)
+    tags_by_call = labels(store, account_id, calls["communication_id"].tolist())
     examples = []
     for row in calls.itertuples(index=False):
         if row.communication_id in tags_by_call:
@@ -134,9 +127,9 @@ def labelled_examples(
 
 @dataclass
 class TrainingOptions:
-    gates: Gates = Gates()
+    gates: Gates = field(default_factory=Gates)
     params: dict | None = None
-    labels: str = "manual"
+    labels: LabelReader = manual_label_reader
     test_share: float = 0.2
     seed: int = 0
 
@@ -253,6 +246,8 @@ def conclude(store: ConfigStore, request_id: int, *, promoted: bool, reason: str
     version_id, report = candidate_of(store, request_id)
     with store.session() as session:
         row = session.get(SmartTagVersion, version_id)
+        if row is None:
+            raise LookupError(f"training request {request_id}: candidate {version_id} is gone")
         request = requests.get_request(session, request_id)
         actor = f"training-request:{request_id}"
         if promoted:

@@ -6,14 +6,17 @@ Settings reach assets through these resources. ``build_resources`` binds each to
 leaves the field empty and the resource falls back to the default in ``data.settings``.
 """
 
+import math
 import os
 from pathlib import Path
 
 import dagster as dg
 
 from data.config.store import ConfigStore
-from data.settings import get_settings
+from data.notifications.delivery import Policy
+from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
+from models.workflow import LabelReader, manual_label_reader
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -71,6 +74,71 @@ class RecognizerResource(dg.ConfigurableResource):
         )
 
 
+class LandingResource(dg.ConfigurableResource):
+    """The folder the day's files land in, ``<home>/landing``; ``home`` defaults to
+    ``CALLSCOPE_HOME``."""
+
+    home: str | None = None
+
+    def path(self) -> Path:
+        return Path(self.home) / "landing" if self.home else get_settings().landing_dir
+
+
+class ModelsResource(dg.ConfigurableResource):
+    """Where trained models and their versions are kept, ``<home>/models``; ``home`` defaults to
+    ``CALLSCOPE_HOME``."""
+
+    home: str | None = None
+
+    def path(self) -> Path:
+        return Path(self.home) / "models" if self.home else get_settings().models_dir
+
+
+class QuarantineLimitResource(dg.ConfigurableResource):
+    """The quarantined share of a day's rows above which the ingest checks fail;
+    ``max_share`` defaults to ``CALLSCOPE_QUARANTINE_MAX_SHARE`` (0.05)."""
+
+    max_share: str | None = None  # an environment variable's text; checked when read
+
+    def get(self) -> float:
+        if not self.max_share:
+            return get_settings().quarantine_max_share
+        try:
+            share = float(self.max_share)
+        except ValueError:
+            share = math.nan
+        if not 0 <= share <= 1:
+            raise dg.Failure(f"quarantine max share must be from 0 to 1, got {self.max_share!r}")
+        return share
+
+
+class NotificationsResource(dg.ConfigurableResource):
+    """The settings notifications are raised and delivered with: the home (its signing secret),
+    the public URL of recording links, the SMTP server and the SMS gateway. A field left empty
+    keeps its value from ``data.settings`` (as do the limits and time-outs)."""
+
+    home: str | None = None
+    public_url: str | None = None
+    secret: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    sms_url: str | None = None
+
+    def settings(self) -> Settings:
+        given = {
+            "home": Path(self.home) if self.home else None,
+            "notifications_public_url": self.public_url,
+            "notifications_secret": self.secret,
+            "smtp_host": self.smtp_host,
+            "smtp_port": self.smtp_port,
+            "notifications_sms_url": self.sms_url,
+        }
+        return get_settings().model_copy(update={k: v for k, v in given.items() if v is not None})
+
+    def policy(self) -> Policy:
+        return Policy.from_settings(self.settings())
+
+
 _GROUND_TRUTH_ROWS = "recognizer = 'ground-truth'"
 
 
@@ -78,8 +146,8 @@ class TrainingLabelsResource(dg.ConfigurableResource):
     """Where SmartTag learns tags from: in the product, the tags people set in the cabinet, on
     transcripts a real recognizer made."""
 
-    def source(self) -> str:
-        return "manual"
+    def reader(self) -> LabelReader:
+        return manual_label_reader
 
     def check_transcripts(self, warehouse: Warehouse) -> None:
         """Refuses to train on a warehouse that holds ground-truth (demo) transcripts."""
@@ -113,4 +181,21 @@ def build_resources() -> dict:
             dask_scheduler=_env("CALLSCOPE_DASK_SCHEDULER"),
         ),
         "training_labels": TrainingLabelsResource(),
+        "landing": LandingResource(home=_env("CALLSCOPE_HOME")),
+        "models": ModelsResource(home=_env("CALLSCOPE_HOME")),
+        "quarantine_limit": QuarantineLimitResource(
+            max_share=_env("CALLSCOPE_QUARANTINE_MAX_SHARE")
+        ),
+        "notifications": NotificationsResource(
+            home=_env("CALLSCOPE_HOME"),
+            public_url=_env("CALLSCOPE_NOTIFICATIONS_PUBLIC_URL"),
+            secret=_env("CALLSCOPE_NOTIFICATIONS_SECRET"),
+            smtp_host=_env("CALLSCOPE_SMTP_HOST"),
+            smtp_port=(
+                dg.EnvVar.int("CALLSCOPE_SMTP_PORT")
+                if os.environ.get("CALLSCOPE_SMTP_PORT")
+                else None
+            ),
+            sms_url=_env("CALLSCOPE_NOTIFICATIONS_SMS_URL"),
+        ),
     }

@@ -115,7 +115,7 @@ def plan_day(
         ):
             decision = Decision(facts.id, True, rule_id=backfill_rule.id)
         if not decision.selected:
-            plan.rows.append(not_selected_row(communication_id, facts.id, decision.reason))
+            plan.rows.append(not_selected_row(communication_id, facts.id, decision.reason or ""))
             continue
         records = records_by_call.get(facts.id, ())
         if not records:

@@ -131,7 +131,7 @@ def analyse_leg(samples: np.ndarray) -> LegSignal:
 
 def fold_octave_errors(f0: np.ndarray) -> np.ndarray:
     """Telephone audio loses the fundamental below 300 Hz, so a low voice is sometimes tracked
-    at its 2nd–4th harmonic. A frame at close to k times the leg's median is folded back."""
+    at its 2nd-4th harmonic. A frame at close to k times the leg's median is folded back."""
     voiced = ~np.isnan(f0)
     if voiced.sum() < 10:
         return f0
@@ -150,7 +150,7 @@ def activity_from_utterances(utterances: Sequence[Utterance], frames: int) -> np
 
 
 def _frame(seconds: float) -> int:
-    return max(0, int(round(seconds / HOP_SECONDS)))
+    return max(0, round(seconds / HOP_SECONDS))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -174,7 +174,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _pitch_stats(f0: np.ndarray) -> dict[str, float | None]:
+def _pitch_stats(f0: np.ndarray | None) -> dict[str, float | None]:
     voiced = f0[~np.isnan(f0)] if f0 is not None else np.zeros(0)
     if voiced.size < 3:
         return {"f0_median_hz": None, "f0_p10_hz": None, "f0_p90_hz": None, "f0_range_st": None}
@@ -210,7 +210,8 @@ def utterance_features(u: Utterance, leg: LegSignal | None) -> dict[str, Any]:
     window = slice(_frame(u.start), _frame(u.end) + 1)
     if leg is not None and leg.f0 is not None:
         features.update(_pitch_stats(leg.f0[window]))
-        features["energy_db"] = _energy(leg.energy_db[window], leg.active[window])
+        energy = leg.energy_db[window] if leg.energy_db is not None else None
+        features["energy_db"] = _energy(energy, leg.active[window])
     else:
         features.update(_pitch_stats(None))
         features["energy_db"] = None

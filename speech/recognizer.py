@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -184,7 +184,7 @@ def _stream_clock(stretches: list[tuple[int, int]], sample_rate: int) -> Callabl
     leg_starts = np.array([first for first, _ in stretches]) / sample_rate
 
     def to_leg(t: float, is_end: bool = False) -> float:
-        side = "left" if is_end else "right"
+        side: Literal["left", "right"] = "left" if is_end else "right"
         index = max(0, int(np.searchsorted(stream_starts, t, side=side)) - 1)
         return float(leg_starts[index] + (t - stream_starts[index]))
 

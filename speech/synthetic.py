@@ -1,5 +1,5 @@
 """Synthetic stereo telephone calls for tests and benchmarks: each turn is spoken by espeak-ng
-(Russian voices, or Korean ones for the packaged Korean Vosk model), band-limited to the 300–3400 Hz telephone band and resampled to 8 kHz by sox,
+(Russian voices, or Korean ones for the packaged Korean Vosk model), band-limited to the 300-3400 Hz telephone band and resampled to 8 kHz by sox,
 then placed at its start time on the speaker's channel. Turns may overlap.
 
 The returned reference dialogue gives each turn's real start and end in the recording.
@@ -7,6 +7,7 @@ The returned reference dialogue gives each turn's real start and end in the reco
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import tempfile
@@ -90,7 +91,7 @@ def synthesize_call(
     with tempfile.TemporaryDirectory() as tmp:
         for turn in turns:
             spoken.append((turn, _trim(speak(turn.text, turn.speaker, Path(tmp), rate, voices))))
-    length = max(int(round(t.start * rate)) + s.size for t, s in spoken) + int(tail * rate)
+    length = max(round(t.start * rate) + s.size for t, s in spoken) + int(tail * rate)
     channels = np.zeros((2, length), dtype=np.float32)
     if noise_db is not None:
         noise = np.random.default_rng(len(turns)).normal(0.0, 10 ** (noise_db / 20), (2, length))
@@ -98,7 +99,7 @@ def synthesize_call(
     reference = []
     for turn, samples in spoken:
         index = client_channel if turn.speaker == "client" else 1 - client_channel
-        first = int(round(turn.start * rate))
+        first = round(turn.start * rate)
         channels[index, first : first + samples.size] += samples
         reference.append(
             {
@@ -159,6 +160,6 @@ def two_party_call(
     cuts.append(speech.size)
     noise = np.random.default_rng(0).normal(0.0, 10 ** (noise_db / 20), (2, speech.size))
     call = noise.astype(np.float32)
-    for index, (first, last) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+    for index, (first, last) in enumerate(itertools.pairwise(cuts)):
         call[index % 2, first:last] = speech[first:last]
     return call

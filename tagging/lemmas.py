@@ -69,11 +69,11 @@ class Lemmatizer:
     def lemma_ids_of(self, tokens: list[str]) -> list[frozenset[int]]:
         cache = self._cache
         get = cache.get
-        result = [get(token) for token in tokens]
-        for i, ids in enumerate(result):
-            if ids is None:
-                result[i] = self.lemma_ids(tokens[i])
-        return result
+        cached = [get(token) for token in tokens]
+        return [
+            self.lemma_ids(token) if ids is None else ids
+            for token, ids in zip(tokens, cached, strict=True)
+        ]
 
     def keyword_lemma_ids(self, token: str) -> frozenset[int]:
         """Lemma ids of one keyword word.

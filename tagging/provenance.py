@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import select
@@ -91,8 +91,25 @@ def events_for(session: Session, communication_ids: Iterable[str]) -> list[TagEv
     return list(session.scalars(query))
 
 
+class TagEventLike(Protocol):
+    """What ``effective_tags`` reads of an event: a ``TagEvent`` row or its plain copy."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def communication_id(self) -> str: ...
+    @property
+    def tag(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def at(self) -> Any: ...
+
+
 def effective_tags(
-    assignments: pd.DataFrame | Iterable[dict[str, Any]], events: Iterable[TagEvent]
+    assignments: pd.DataFrame | Iterable[dict[str, Any]], events: Iterable[TagEventLike]
 ) -> dict[str, list[EffectiveTag]]:
     """communication_id → its tags now: automatic assignments, then people's events in order.
 

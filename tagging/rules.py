@@ -16,7 +16,7 @@ Op = Literal["contains_all", "not_contains_all", "contains_any", "not_contains_a
 Speaker = Literal["client", "employee", "any"]
 CommunicationType = Literal["call", "chat", "offline_message"]
 
-COMMUNICATION_TYPES: tuple[str, ...] = ("call", "chat", "offline_message")
+COMMUNICATION_TYPES: tuple[CommunicationType, ...] = ("call", "chat", "offline_message")
 POSITIVE_OPS = frozenset({"contains_all", "contains_any"})
 MAX_KEYWORD_WORDS = 12
 

@@ -21,9 +21,10 @@ _DROPPED_CATEGORIES = {"Mn", "Me", "Cf"}
 class _FoldTable(dict):
     """`str.translate` table computed lazily per code point and then cached."""
 
-    def __missing__(self, code: int):
+    def __missing__(self, code: int) -> str | int | None:
         char = chr(code)
         category = unicodedata.category(char)
+        value: str | int | None
         if code in _HYPHENS:
             value = _HYPHENS[code]
         elif category in _DROPPED_CATEGORIES:
@@ -122,7 +123,7 @@ def tokens_with_offsets(text: str) -> list[Token | None]:
         a, b = match.span()
         if is_break(match.group()):
             result.append(None)
-        elif starts is None:
+        elif starts is None or ends is None:
             result.append(Token(match.group(), a, b))
         else:
             result.append(Token(match.group(), starts[a], ends[b - 1]))

@@ -13,7 +13,7 @@ from data.errors import InputError
 NUMERIC = (CONVERSIONS, VALUE, NULL)
 
 
-def read_paths_csv(file: str | Path, sep: str = ">") -> PathTable:
+def read_paths_csv(file: str | Path, sep: str = ">") -> PathTable:  # noqa: C901 - one check per input fault, each naming its line
     """``;``- or ``,``-separated; ``path`` and ``total_conversions`` are required.
 
     In a ``;``-separated file numbers may use a decimal comma and spaces between thousands,

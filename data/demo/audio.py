@@ -81,7 +81,7 @@ def synthesize_call(
     total = max(end for _, end in timeline) + LEAD_IN_SECONDS
     audio = np.zeros((int(np.ceil(total * sample_rate)), 2), dtype=np.float64)
     for (speaker, _), clip, (start, _) in zip(pairs, clips, timeline, strict=True):
-        first = int(round(start * sample_rate))
+        first = round(start * sample_rate)
         audio[first : first + len(clip), CHANNELS[speaker]] += clip
     audio = _telephone_band(audio, sample_rate)
     audio += np.random.default_rng(seed).normal(0.0, 10 ** (noise_db / 20), audio.shape)

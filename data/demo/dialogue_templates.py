@@ -219,8 +219,11 @@ def inflect_phrase(phrase: str, grams: frozenset[str]) -> str:
             _inflect_word(w, p, grams, phrase) if p is not None else w.lstrip("=")
             for w, p in zip(words, parses, strict=True)
         )
-    head_form = _inflect_word(words[head], parses[head], grams & (CASES | NUMBERS), phrase)
-    number = next(iter(grams & NUMBERS), None) or parses[head].tag.number or "sing"
+    head_parse = parses[head]
+    if head_parse is None:
+        raise ValueError(f"no noun reading for {words[head]!r} in {phrase!r}")
+    head_form = _inflect_word(words[head], head_parse, grams & (CASES | NUMBERS), phrase)
+    number = next(iter(grams & NUMBERS), None) or head_parse.tag.number or "sing"
     out = [w.lstrip("=") for w in words]
     out[head] = head_form
     for i in range(head):
@@ -229,9 +232,9 @@ def inflect_phrase(phrase: str, grams: frozenset[str]) -> str:
             continue
         agree = set(grams & CASES) | {number}
         if number == "sing":
-            agree.add(parses[head].tag.gender or "masc")
+            agree.add(head_parse.tag.gender or "masc")
         if "accs" in agree and ("plur" in agree or "masc" in agree):
-            agree.add(parses[head].tag.animacy or "inan")
+            agree.add(head_parse.tag.animacy or "inan")
         out[i] = _inflect_word(words[i], parse, frozenset(agree), phrase)
     return " ".join(out)
 

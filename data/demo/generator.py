@@ -11,10 +11,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from data.demo.reference import CHANNELS, Reference, build_reference, campaign_for_channel
+
+if TYPE_CHECKING:
+    from data.demo.incoming_calls import IncomingCallsTruth
 
 CHAT_SHARE, LEAD_SHARE = 0.4, 0.25
 SPAM_CALL_SHARE = 0.04  # calls to the demo accounts from the platform's planted spammers
@@ -57,7 +61,7 @@ class DemoResult:
     reference: Reference
     counts: dict[str, int]
     ground_truth_dir: Path
-    incoming_truth: object = None
+    incoming_truth: IncomingCallsTruth | None = None
 
 
 def _fmt(t: dt.datetime) -> str:
@@ -124,14 +128,14 @@ class DemoGenerator:
         self.reference = build_reference(spec.accounts, self.rng)
         self.writer = _Writer(self.home / "landing")
         self.truth_dir = self.home / "ground_truth"
-        self.next_id = defaultdict(lambda: 1)
+        self.next_id: defaultdict[str, int] = defaultdict(lambda: 1)
         self.truth_tags: list[dict] = []
         self.call_dialogues: list[dict] = []
         self.visitors: dict[int, list[dict]] = defaultdict(list)  # site -> known visitors
         self.contacts: list[dict] = []  # target communications that may become deals
-        self.spam_numbers = None
+        self.spam_numbers: np.ndarray | None = None
         self.spam_calls = 0
-        self.incoming_truth = None
+        self.incoming_truth: IncomingCallsTruth | None = None
 
     def _id(self, kind: str) -> int:
         value = self.next_id[kind]
@@ -254,6 +258,9 @@ class DemoGenerator:
     def _spam_call(self, site: dict, t: dt.datetime) -> None:
         """A robocall or a silent hang-up from one of the platform's spam numbers: no visit behind
         it, a few seconds long, so antispam can tag and block it and analytics can leave it out."""
+        spam = self.spam_numbers
+        if spam is None:
+            raise RuntimeError("spam calls need the planted spam numbers")
         campaigns = self.reference.site_campaigns(site["id"])
         campaign = campaigns[int(self.rng.integers(len(campaigns)))]
         number = next(
@@ -277,9 +284,7 @@ class DemoGenerator:
                 "finish_reason": "subscriber_hangup",
                 "source": "call_tracking",
                 "virtual_phone_number": number,
-                "contact_phone_number": str(
-                    self.spam_numbers[int(self.rng.integers(len(self.spam_numbers)))]
-                ),
+                "contact_phone_number": str(spam[int(self.rng.integers(len(spam)))]),
                 "site_id": site["id"],
                 "campaign_id": campaign["id"],
                 "visitor_id": None,
@@ -577,7 +582,8 @@ class DemoGenerator:
 
     # -- run ----------------------------------------------------------------------------------
     def run(self) -> DemoResult:
-        incoming = self._incoming_calls()
+        self.incoming_truth = self._incoming_calls()
+        incoming = self.incoming_truth.rows
         truth = self.incoming_truth.numbers
         self.spam_numbers = truth.loc[
             truth["kind"].isin(("robocaller", "bursty")), "number"
@@ -621,11 +627,11 @@ class DemoGenerator:
             "call_dialogues": len(self.call_dialogues),
         }
 
-    def _incoming_calls(self) -> int:
+    def _incoming_calls(self) -> IncomingCallsTruth:
         from data.demo.incoming_calls import generate_incoming_calls
 
         start = self.spec.end - dt.timedelta(days=self.spec.spam_days - 1)
-        self.incoming_truth = generate_incoming_calls(
+        return generate_incoming_calls(
             self.home / "landing" / "incoming_calls",
             start,
             self.spec.end,
@@ -634,7 +640,6 @@ class DemoGenerator:
             seed=self.spec.seed,
             truth_path=self.truth_dir / "spam_numbers.csv",
         )
-        return self.incoming_truth.rows
 
     def _audio(self) -> int:
         from data.demo.audio import synthesize_call

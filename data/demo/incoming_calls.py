@@ -192,6 +192,8 @@ def _init_worker(plan: _DayPlan) -> None:
 
 
 def _write_day_in_worker(task) -> tuple[int, dict[str, int]]:
+    if _WORKER_PLAN is None:
+        raise RuntimeError("the worker was started without its day plan")
     return _write_day(_WORKER_PLAN, *task)
 
 

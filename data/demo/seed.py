@@ -4,6 +4,7 @@ a transcription rule with an off-window, and keyword autotag rules."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from data.demo.reference import Reference
 SYSTEM_TAGS = ("Нецелевой", "Повторный", "Потерянный", "спам")
 
 # Keyword rules an analyst would write for the demo's industries.
-AUTOTAG_RULES = {
+AUTOTAG_RULES: dict[str, list[tuple[str, list[str], list[str]]]] = {
     "real_estate": [
         ("Ипотека", ["ипотека", "ипотечный кредит", "первоначальный взнос"], ["не нужна ипотека"]),
         ("Запись на просмотр", ["записаться на просмотр", "посмотреть квартиру", "показ"], []),
@@ -109,7 +110,7 @@ def _seed_transcription_rules(session, reference: Reference, spec: DemoSpec, act
         ]
         if not sites:
             continue
-        payload = {
+        payload: dict[str, Any] = {
             "id": f"t{account['id']}",
             "virtual_phone_numbers": None,
             "employee_ids": None,

@@ -103,8 +103,12 @@ class RateLimits:
         if not isinstance(limits, Mapping) or not limits:
             return None
         return cls(
-            *(limits.get(key) for key in ("minute_limit", "minute_remaining", "minute_reset")),
-            *(limits.get(key) for key in ("day_limit", "day_remaining", "day_reset")),
+            minute_limit=limits.get("minute_limit"),
+            minute_remaining=limits.get("minute_remaining"),
+            minute_reset=limits.get("minute_reset"),
+            day_limit=limits.get("day_limit"),
+            day_remaining=limits.get("day_remaining"),
+            day_reset=limits.get("day_reset"),
             seen_at=seen_at,
         )
 
@@ -297,7 +301,9 @@ class ComagicDataApi:
     def _remember_limits(self, holder) -> None:
         if not isinstance(holder, Mapping):
             return
-        metadata = holder.get("metadata") if isinstance(holder.get("metadata"), Mapping) else holder
+        metadata = holder.get("metadata")
+        if not isinstance(metadata, Mapping):
+            metadata = holder
         limits = RateLimits.parse(metadata.get("limits"), self.clock.monotonic())
         if limits is not None:
             self.limits = limits
@@ -356,9 +362,9 @@ def download_day(
 
 
 def _error(method: str, error: Mapping[str, Any]) -> DataApiError:
-    data = error.get("data") if isinstance(error.get("data"), Mapping) else {}
-    mnemonic = data.get("mnemonic")
-    kind = _ERRORS_BY_MNEMONIC.get(mnemonic)
+    data = error.get("data")
+    mnemonic = data.get("mnemonic") if isinstance(data, Mapping) else None
+    kind = _ERRORS_BY_MNEMONIC.get(mnemonic) if isinstance(mnemonic, str) else None
     if kind is None and error.get("code") == -32029:
         kind = RateLimitError
     return (kind or DataApiError)(

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from data.aggregate import aggregate_row
 from data.contracts.base import Contract
 from data.errors import InputError
 from data.textinput import UTF16_BOMS, decode_line, loads, open_binary, refuse_binary
@@ -178,7 +179,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, vi
                 )
                 rejects.setdefault(int(line) + offset, Reject(int(line) + offset, reason, text))
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        good = con.execute("SELECT count(*) FROM _raw").fetchone()[0]
+        good = aggregate_row(con, "SELECT count(*) FROM _raw")[0]
         con.execute(f"ALTER TABLE _raw RENAME TO _raw_{view}")
         # reject_errors counts the header as line 1 and good rows fill the other lines in order:
         # good row k sits on line k + 1 + (the number of rejected lines before it). With sorted
@@ -292,7 +293,7 @@ def stage_parquet(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(casts)}, _line FROM {source}"
     )
     try:
-        rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        rows = aggregate_row(con, f"SELECT count(*) FROM {view}")[0]
     except duckdb.Error as error:
         raise InputError(path, None, None, f"unreadable Parquet: {_first_line(error)}") from None
     return Staged(view, rows, [])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from data.aggregate import aggregate_row
 from data.contracts.base import TYPE_WORDS, Contract, Field
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -156,9 +157,9 @@ def validate(
     distinct_sql = (
         f"count(DISTINCT ({key_sql})) FILTER (WHERE _reason = '')" if contract.key else "0"
     )
-    rows_in, failed, distinct = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE _reason <> ''), {distinct_sql} FROM _checked"
-    ).fetchone()
+    rows_in, failed, distinct = aggregate_row(
+        con, f"SELECT count(*), count(*) FILTER (WHERE _reason <> ''), {distinct_sql} FROM _checked"
+    )
     # Only failing rows pay for their raw payload as JSON.
     quarantine = (
         QUARANTINE_SCHEMA.empty_table()
@@ -176,7 +177,7 @@ def validate(
         quarantine = quarantine.read_all()
     quarantine = _drop_payload_bookkeeping(quarantine).cast(QUARANTINE_SCHEMA)
     extra = extra_rejects.num_rows if extra_rejects is not None else 0
-    if extra:
+    if extra_rejects is not None and extra:
         quarantine = pa.concat_tables([extra_rejects.cast(QUARANTINE_SCHEMA), quarantine])
     names = ", ".join(_q(n) for n in contract.names)
     accepted = rows_in - failed

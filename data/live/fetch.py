@@ -46,8 +46,8 @@ def _page(client: ComagicDataApi, method: str, params: dict) -> tuple[list[dict]
     result = client.call(method, params)
     if not isinstance(result, dict) or not isinstance(result.get("data"), list):
         raise MalformedAnswer(f"{method}: result.data is not a list")
-    metadata = result.get("metadata") if isinstance(result.get("metadata"), dict) else {}
-    total = metadata.get("total_items")
+    metadata = result.get("metadata")
+    total = metadata.get("total_items") if isinstance(metadata, dict) else None
     if total is not None and not isinstance(total, int):
         raise MalformedAnswer(f"{method}: metadata.total_items is not an integer")
     return result["data"], total
@@ -79,7 +79,7 @@ def fetch_window(
                         "date_from": f"{part_start:{TIME_FORMAT}}",
                         "date_till": f"{part_end:{TIME_FORMAT}}",
                     },
-                )  # fmt: skip
+                )
             )
     return window
 

@@ -59,7 +59,7 @@ def _problem_rows(table: str, origin: str, problems: list[Problem]) -> pa.Table:
         {
             name: pa.array([r[i] for r in rows], QUARANTINE_SCHEMA.field(name).type)
             for i, name in enumerate(QUARANTINE_SCHEMA.names)
-        }  # fmt: skip
+        }
     )
 
 

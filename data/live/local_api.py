@@ -118,7 +118,7 @@ class LocalDataApi:
                 return _error(None, -32600, "invalid_request", "not a JSON-RPC 2.0 request")
             rid, method = request.get("id"), request.get("method")
             params = request.get("params") or {}
-            account = self.accounts.get(params.get("access_token"))
+            account = self.accounts.get(params.get("access_token") or "")
             if params.get("access_token") in self.expired_tokens:
                 return _error(rid, -32001, "access_token_expired", "Срок действия токена истёк")
             if account is None:
@@ -181,7 +181,7 @@ class LocalDataApi:
         return None
 
     # -- HTTP ----------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:  # noqa: C901 - the request handler is declared inline beside its server
         """Serves in a background thread; returns the endpoint URL (``…/v2.0``)."""
         api = self
 
@@ -214,7 +214,7 @@ class LocalDataApi:
                     self._send(int(fault), b"", "text/plain")
                 return True
 
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):  # http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self._fault():
                     return
@@ -227,7 +227,7 @@ class LocalDataApi:
                 payload = json.dumps(answer, ensure_ascii=False).encode()
                 self._send(200, payload, "application/json; charset=utf-8")
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):  # http.server's name
                 if not self.path.startswith(RECORDING_PATH):
                     self._send(404, b"not found", "text/plain")
                     return
@@ -254,7 +254,7 @@ class LocalDataApi:
     def url(self) -> str:
         assert self._httpd is not None, "the server is not started"
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v2.0"
+        return f"http://{host}:{port}/v2.0"  # type: ignore[str-bytes-safe]  # bound to a str host
 
     def stop(self) -> None:
         if self._httpd is not None:

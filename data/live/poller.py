@@ -10,7 +10,7 @@ next poll fetches the same window again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ class Batch:
     account_id: int
     changed: dict[str, dict[dt.date, set[int]]] = field(default_factory=dict)
 
-    def add(self, table: str, day: dt.date, ids) -> None:
+    def add(self, table: str, day: dt.date, ids: Iterable[int]) -> None:
         self.changed.setdefault(table, {}).setdefault(day, set()).update(int(i) for i in ids)
 
     def days(self) -> list[dt.date]:
@@ -149,6 +149,8 @@ def poll_source(
 ) -> SourceResult:
     with store.session() as session:
         source = session.get(LiveSource, source_id)
+        if source is None:
+            raise LookupError(f"live source {source_id} does not exist")
         session.expunge(source)
     result = SourceResult(source.id, source.account_id)
     client = ComagicDataApi(
@@ -173,6 +175,8 @@ def poll_source(
         client.close()
     with store.session() as session:
         live = session.get(LiveSource, source.id)
+        if live is None:  # deleted while it was polled
+            return result
         message = result.errors[0][:1000] if result.errors and result.status != ACTIVE else None
         set_status(session, live, result.status, message)
     return result
@@ -206,8 +210,8 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
         _count(result, written, window.problems)
         for day, ids in written.changed_ids.items():
             batch.add(report, day, ids)
-        for day, ids in _unprocessed(warehouse, report, written).items():
-            batch.add(report, day, ids)
+        for day, pending in _unprocessed(warehouse, report, written).items():
+            batch.add(report, day, pending)
         if report == "calls":
             _recordings(store, source, written, recordings_dir, options, batch, result)
         if window.complete:

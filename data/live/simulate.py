@@ -133,6 +133,8 @@ class SimulatedAccount:
         return row
 
     def _write_dialogue(self, call_id: int, talk: float) -> None:
+        if self.dialogues_path is None:
+            return
         lines = self.random.choice(DIALOGUES)
         step = talk / len(lines)
         turns = [

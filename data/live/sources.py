@@ -76,7 +76,7 @@ def list_sources(session: Session, account_ids: list[int] | None = None) -> list
     if account_ids is not None:
         query = query.where(LiveSource.account_id.in_(account_ids))
     sources = [describe(s) for s in session.scalars(query)]
-    cursors = {}
+    cursors: dict[int, dict[str, str]] = {}
     for c in session.scalars(select(LiveCursor)):
         cursors.setdefault(c.source_id, {})[c.report] = c.position.isoformat(sep=" ")
     for s in sources:

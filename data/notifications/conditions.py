@@ -68,11 +68,11 @@ def condition_holds(condition: dict, facts: dict) -> bool:
             (n >= limit) if operator == "at_least" else (n <= limit) for n in numbers
         )
     elif kind == "id":
-        targets = {int(v) for v in wanted}
-        hit = any(int(v) in targets for v in present)
+        ids = {int(v) for v in wanted}
+        hit = any(int(v) in ids for v in present)
     else:
-        targets = {fold(str(v)) for v in wanted}
-        hit = any(fold(str(v)) in targets for v in present)
+        folded = {fold(str(v)) for v in wanted}
+        hit = any(fold(str(v)) in folded for v in present)
     return not hit if condition.get("exclude") else hit
 
 

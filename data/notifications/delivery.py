@@ -24,9 +24,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any, cast
 
 import httpx
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 
 from data.config.models.notifications_outbox import NotificationAttempt, NotificationDelivery
 from data.config.store import ConfigStore
@@ -55,7 +56,7 @@ class Policy:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> Policy:
-        values = {
+        values: dict[str, Any] = {
             "timeout": settings.notifications_timeout,
             "allow_private": settings.notifications_allow_private_hosts,
             "smtp_host": settings.smtp_host,
@@ -105,15 +106,20 @@ def _client(timeout: float) -> httpx.Client:
         return _clients[timeout]
 
 
-def _http(message: dict, key: str, policy: Policy, check_host: bool = True) -> Outcome:
-    url = message["url"]
+def _host_refused(url: str, policy: Policy) -> Outcome | None:
     try:
-        if check_host:
-            hosts.check_resolved(url, policy.allow_private)
+        hosts.check_resolved(url, policy.allow_private)
     except hosts.RefusedHost as error:
         return Outcome("failed", None, f"refused: {error}")
     except ConnectionError as error:
         return Outcome("retry", None, str(error))
+    return None
+
+
+def _http(message: dict, key: str, policy: Policy, check_host: bool = True) -> Outcome:
+    url = message["url"]
+    if check_host and (refused := _host_refused(url, policy)):
+        return refused
     headers = {"Idempotency-Key": key, "User-Agent": "callscope-notifications/1"}
     if message.get("content_type"):
         headers["Content-Type"] = message["content_type"] + "; charset=utf-8"
@@ -137,6 +143,11 @@ def _http(message: dict, key: str, policy: Policy, check_host: bool = True) -> O
         return Outcome("retry", None, f"timed out after {policy.timeout:g} s")
     except httpx.HTTPError as error:
         return Outcome("retry", None, f"{type(error).__name__}: {error}"[:500])
+    return _by_status(response, note)
+
+
+def _by_status(response: httpx.Response, note: str | None) -> Outcome:
+    """Delivered on 2xx; a redirect is not followed; 429 and 5xx are retried."""
     code = response.status_code
     if 200 <= code < 300:
         return Outcome("delivered", code, note)
@@ -297,7 +308,7 @@ def _outcome_values(
 
 
 _DELIVERY_AFTER_ATTEMPT = (
-    update(NotificationDelivery.__table__)
+    update(cast(Table, NotificationDelivery.__table__))
     .where(
         NotificationDelivery.__table__.c.id == bindparam("b_id"),
         NotificationDelivery.__table__.c.lease_owner == bindparam("b_owner"),
@@ -314,7 +325,7 @@ _DELIVERY_AFTER_ATTEMPT = (
     )
 )
 _ATTEMPT_DONE = (
-    update(NotificationAttempt.__table__)
+    update(cast(Table, NotificationAttempt.__table__))
     .where(NotificationAttempt.__table__.c.id == bindparam("b_id"))
     .values(
         finished_at=bindparam("finished_at"),
@@ -497,7 +508,7 @@ def outstanding(store: ConfigStore, only: list[int] | None = None) -> int:
     if only is not None:
         query = query.where(NotificationDelivery.id.in_(only))
     with store.session() as session:
-        return session.scalar(query.select_from(NotificationDelivery))
+        return session.scalar(query.select_from(NotificationDelivery)) or 0
 
 
 def settle(

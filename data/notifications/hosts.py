@@ -64,6 +64,6 @@ def check_resolved(url: str, allow_private: bool) -> None:
     except socket.gaierror as error:
         raise ConnectionError(f"cannot resolve {host}: {error}") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if _forbidden(address):
             raise RefusedHost(f"{host} resolves to the private address {address}")

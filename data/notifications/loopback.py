@@ -40,7 +40,7 @@ class Receiver:
     duplicate_keys: list[str] = field(default_factory=list)
     on_request: object = None  # called with the number of requests so far
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._tries: dict[str, int] = {}
         receiver = self
@@ -65,7 +65,7 @@ class Receiver:
                 with contextlib.suppress(OSError):
                     self.wfile.write(payload)
 
-            do_GET = do_POST = _handle  # noqa: N815 (http.server hook names)
+            do_GET = do_POST = _handle  # http.server hook names
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -114,14 +114,14 @@ class Receiver:
 class Mailbox:
     """A local SMTP server (aiosmtpd) keeping every message it receives."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[tuple[str, list[str], bytes]] = []
         mailbox = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+            async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook
                 mailbox.messages.append(
                     (envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
                 )

@@ -92,7 +92,9 @@ def render(payload: dict, event: Event, values: dict) -> list[tuple[str, str, di
             out.append(("email", recipient, {"subject": subject, "body": body}))
     sms = payload.get("sms")
     if sms:
-        short = [p for p in ("contact_phone_number", "start_time", "file_link") if p in params]
+        short: list[str] = [
+            p for p in ("contact_phone_number", "start_time", "file_link") if p in params
+        ]
         text = templates.fill_text(
             sms.get("template") or templates.default_text(spec.title, short), values
         )

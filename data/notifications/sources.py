@@ -45,6 +45,13 @@ def _list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def _occurred(row: dict) -> dt.datetime:
+    at = _time(row.get("finish_time")) or _time(row.get("date_time"))
+    if at is None:  # the communications contract requires date_time
+        raise ValueError(f"communication {row.get('id')} has no time")
+    return at
+
+
 def _time(value) -> dt.datetime | None:
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -100,7 +107,7 @@ def _base(row: dict, directory: Directory, tags: list[str]) -> tuple[dict, dict]
         "utm_medium": _clean(row.get("utm_medium")),
         "utm_campaign": _clean(row.get("utm_campaign")),
         "employee_id": first,
-        "employee_full_name": directory.employees.get(first),
+        "employee_full_name": directory.employees.get(first) if first is not None else None,
         "contact_phone_number": _clean(row.get("contact_phone_number")),
     }
     if kind == "call":
@@ -207,7 +214,7 @@ def tag_events(
                 key=f"{name}:{item['communication_id']}:{fold(item['tag'])}",
                 event=name,
                 account_id=_clean(row.get("account_id")),
-                occurred_at=_time(row.get("finish_time")) or _time(row.get("date_time")),
+                occurred_at=_occurred(row),
                 params=params,
                 facts={**facts, "tag": item["tag"], "tags": [item["tag"]]},
             )
@@ -231,7 +238,7 @@ def transcript_events(
                 key=f"transcript_ready:{item['communication_id']}",
                 event="transcript_ready",
                 account_id=_clean(row.get("account_id")),
-                occurred_at=_time(row.get("finish_time")) or _time(row.get("date_time")),
+                occurred_at=_occurred(row),
                 params={**params, "transcript_text": text},
                 facts=facts,
             )

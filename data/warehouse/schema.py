@@ -34,7 +34,7 @@ def to_delta(schema: pa.Schema) -> pa.Schema:
         try:
             DeltaSchema.from_arrow(pa.schema([item]))
             checked.append(item)
-        except Exception:  # delta-rs raises several kinds for types it cannot declare
+        except Exception:  # noqa: BLE001 - delta-rs raises several kinds for types it cannot declare
             checked.append(item.with_type(pa.string()))
     return pa.schema(checked)
 

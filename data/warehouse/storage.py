@@ -64,6 +64,12 @@ class Storage:
         self.cache = base / digest
 
     # -- names ----------------------------------------------------------------------------
+    @property
+    def _s3(self) -> pafs.S3FileSystem:
+        if self._fs is None:
+            raise RuntimeError(f"{self.root_uri} is a local warehouse, not an object store")
+        return self._fs
+
     def uri(self, *parts: str) -> str:
         return "/".join([self.root_uri, *parts])
 
@@ -74,7 +80,7 @@ class Storage:
     def exists(self, *parts: str) -> bool:
         if not self.remote:
             return os.path.exists(self.uri(*parts))
-        return self._fs.get_file_info(self._key(*parts)).type != pafs.FileType.NotFound
+        return self._s3.get_file_info(self._key(*parts)).type != pafs.FileType.NotFound
 
     def list_tables(self) -> list[str]:
         if not self.remote:
@@ -83,7 +89,7 @@ class Storage:
         selector = pafs.FileSelector(self._key(), allow_not_found=True)
         return [
             info.base_name
-            for info in self._fs.get_file_info(selector)
+            for info in self._s3.get_file_info(selector)
             if info.type == pafs.FileType.Directory
         ]
 
@@ -106,7 +112,7 @@ class Storage:
             fill(partial)
             with (
                 open(partial, "rb") as src,
-                self._fs.open_output_stream(self._key(table, rel)) as out,
+                self._s3.open_output_stream(self._key(table, rel)) as out,
             ):
                 shutil.copyfileobj(src, out, 1 << 20)
             os.replace(partial, target)
@@ -124,7 +130,7 @@ class Storage:
             partial = target.parent / f".{target.name}.{uuid.uuid4().hex}.partial"
             try:
                 with (
-                    self._fs.open_input_stream(self._key(table, rel)) as src,
+                    self._s3.open_input_stream(self._key(table, rel)) as src,
                     open(partial, "wb") as out,
                 ):
                     shutil.copyfileobj(src, out, 1 << 20)
@@ -136,4 +142,4 @@ class Storage:
     def size(self, table: str, rel: str) -> int:
         if not self.remote:
             return os.path.getsize(self.uri(table, rel))
-        return self._fs.get_file_info(self._key(table, rel)).size
+        return self._s3.get_file_info(self._key(table, rel)).size

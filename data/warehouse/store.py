@@ -372,7 +372,7 @@ class Warehouse:
             delta = DeltaTable(uri, storage_options=self.storage.options)
             if legacy[0]:
                 delta.create_write_transaction(
-                    legacy[0],
+                    [*legacy[0]],  # a list of either kind of action
                     "append",
                     merged,
                     partition_by=[PARTITION_KEY],

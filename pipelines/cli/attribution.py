@@ -44,7 +44,7 @@ def attribution(
     if not math.isfinite(half_life) or half_life <= 0:
         raise InputError("--half-life", None, None, "half-life must be a positive finite number")
     table = read_paths_csv(paths, sep=sep)
-    params = {}
+    params: dict[str, float] = {}
     if MODELS[model] is Markov:
         params["order"] = order
     elif MODELS[model] is TimeDecay:

@@ -8,8 +8,11 @@ of help. Adding a command module is one line in ``COMMANDS``.
 
 import importlib
 
-import click
 import typer
+
+# typer ships its own click (typer._click); its group takes that click's commands and contexts
+from typer import _click as click
+from typer.core import TyperCommand
 
 from pipelines.cli.common import OneLineErrors
 
@@ -44,7 +47,7 @@ class LazyCommands(OneLineErrors):
             return None
         module, help_line = COMMANDS[name]
         if self.listing:
-            return click.Command(name, help=help_line, short_help=help_line)
+            return TyperCommand(name, help=help_line, short_help=help_line)
         commands = typer.Typer()
         importlib.import_module(f"pipelines.cli.{module}").register(commands)
         return typer.main.get_group(commands).commands[name]

@@ -39,7 +39,7 @@ class ProgressBar:
         from tqdm import tqdm
 
         self.bar = tqdm(total=1000, file=sys.stderr, disable=not enabled, unit="‰")
-        self.stage = None
+        self.stage: str | None = None
 
     def __call__(self, stage: str, fraction: float, message: str) -> None:
         if stage != self.stage:
@@ -113,7 +113,6 @@ def train_command(
     account: int | None = typer.Option(None, help="Train from the warehouse for this account."),
     tag: list[str] = typer.Option([], "--tag", help="A tag to train (repeat); default: all."),
     email: str | None = typer.Option(None, help="Send the report to this address (--account)."),
-    labels: str = typer.Option("manual", help="Account labels: manual tag events or ground_truth."),
     preset: str | None = typer.Option(None, help="Retrain from a preset (--account)."),
     min_calls: int = typer.Option(1000, help="Gate: labelled calls needed."),
     min_positives: int = typer.Option(30, help="Gate: positive examples needed per tag."),
@@ -148,7 +147,7 @@ def train_command(
             result.model.save(out)
             report = result.report
         elif account is not None:
-            report = _train_account(account, tag, email, labels, preset, gates, params, seed, bar)
+            report = _train_account(account, tag, email, preset, gates, params, seed, bar)
         else:
             raise typer.BadParameter("give --data FILE --out DIR, or --account ID")
     except NotEnoughDataError as error:
@@ -176,7 +175,8 @@ def train_command(
     )
 
 
-def _train_account(account, tags, email, labels, preset, gates, params, seed, bar) -> dict:
+def _train_account(account, tags, email, preset, gates, params, seed, bar) -> dict:
+    """Trains on the tags people set in the cabinet (the product's only labels)."""
     from data.config.store import ConfigStore
     from data.warehouse import Warehouse
     from models.requests import request_training
@@ -186,14 +186,12 @@ def _train_account(account, tags, email, labels, preset, gates, params, seed, ba
     if not tags:
         from models.workflow import labelled_examples
 
-        tags = sorted(
-            {t for e in labelled_examples(warehouse, store, account, labels) for t in e.tags}
-        )
+        tags = sorted({t for e in labelled_examples(warehouse, store, account) for t in e.tags})
     with store.session() as session:
         request_id = request_training(
             session, account, tags, email or "ml@localhost", "cli", preset=preset
         ).id
-    options = TrainingOptions(gates=gates, params=params, labels=labels, seed=seed)
+    options = TrainingOptions(gates=gates, params=params, seed=seed)
     outcome = run_request(store, warehouse, request_id, options, echo=lambda m: bar.bar.write(m))
     _, report = candidate_of(store, request_id)
     return report | outcome

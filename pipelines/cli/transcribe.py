@@ -21,7 +21,7 @@ def _element_lines(path: Path) -> list[int]:
     text = path.read_text(encoding="utf-8")
     decoder = json.JSONDecoder()
     pos = text.index("[") + 1
-    lines = []
+    lines: list[int] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             picked.append({"call_id": facts.id, "rule_id": decision.rule_id})
         for row in picked:
             emit(row)
-        summary = {"selected": len(picked), "calls": total}
+        summary: dict[str, float] = {"selected": len(picked), "calls": total}
         if any_duration:
             summary["audio_minutes"] = round(seconds / 60.0, 2)
             if without_duration:

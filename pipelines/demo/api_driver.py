@@ -44,7 +44,7 @@ def smarttag_demo(
     from fastapi.testclient import TestClient
     from transformers.utils import logging as transformers_logging
 
-    from models.workflow import ground_truth_labels
+    from pipelines.demo.labels import ground_truth_labels
     from serving.main import create_app
 
     transformers_logging.disable_progress_bar()  # weight save/load bars would flood the summary
@@ -56,7 +56,8 @@ def smarttag_demo(
     with loopback_smtp(mail_dir) as port, TestClient(create_app()) as api:
         headers = {"Authorization": f"Bearer {token}"}
         train_account, industries = _accounts(settings)
-        tags = sorted(set().union(*ground_truth_labels(train_account).values()))
+        truth = ground_truth_labels(settings.ground_truth_dir, train_account)
+        tags = sorted(set().union(*truth.values()))
         created = api.post(
             f"{API}/smarttag/training-requests",
             headers=headers,
@@ -112,7 +113,10 @@ def _accounts(settings) -> tuple[int, dict[int, str | None]]:
     try:
         with store.session() as session:
             industries = dict(session.execute(select(Account.id, Account.industry)).all())
-            return default_account_id(session), industries
+            account = default_account_id(session)
+            if account is None:
+                raise LookupError("the demo's database has no account")
+            return account, industries
     finally:
         store.dispose()
 

@@ -17,15 +17,16 @@ from data.notifications.delivery import Policy, settle
 from data.notifications.loopback import Mailbox, Receiver
 from data.settings import get_settings
 
+HTTP_TEMPLATE = {
+    "method": "POST",
+    "template": '{"id": {{communication_id}}, "phone": "{{contact_phone_number}}", '
+    '"site": "{{site_domain_name}}", "talk_duration": {{talk_duration}}, '
+    '"record": "{{file_link}}"}',
+}
 RULE = {
     "name": "Записанный разговор → CRM и почта",
     "event": "recorded_call",
-    "http": {
-        "method": "POST",
-        "template": '{"id": {{communication_id}}, "phone": "{{contact_phone_number}}", '
-        '"site": "{{site_domain_name}}", "talk_duration": {{talk_duration}}, '
-        '"record": "{{file_link}}"}',
-    },
+    "http": HTTP_TEMPLATE,
     "email": {
         "recipients": ["sales@demo.callscope.example"],
         "template": "Записанный разговор с %contact_phone_number% ({{talk_duration}} с, "
@@ -36,7 +37,7 @@ ALLOW = "CALLSCOPE_NOTIFICATIONS_ALLOW_PRIVATE_HOSTS"
 
 
 class NotificationsDemo:
-    def __init__(self):
+    def __init__(self) -> None:
         self.receiver: Receiver | None = None
         self.mailbox: Mailbox | None = None
         self.rule_id: int | None = None
@@ -51,7 +52,7 @@ class NotificationsDemo:
 
             from serving.main import create_app
 
-            body = {**RULE, "http": {**RULE["http"], "url": self.receiver.url + "/crm"}}
+            body = {**RULE, "http": {**HTTP_TEMPLATE, "url": self.receiver.url + "/crm"}}
             with TestClient(create_app()) as api:
                 created = api.post(
                     "/api/v1/notifications",
@@ -60,45 +61,46 @@ class NotificationsDemo:
                 )
                 created.raise_for_status()
                 self.rule_id = created.json()["id"]
-        except Exception as error:  # the demo reports a broken step and carries on
+        except Exception as error:  # noqa: BLE001 - the demo reports a broken step and carries on
             summary.failed_steps.append(f"notifications: {type(error).__name__}: {error}"[:400])
         return self
 
     def finish(self, summary) -> None:
         """Delivers what the nightly runs raised and shows it."""
         try:
-            if self.receiver is None or self.rule_id is None:
+            receiver, mailbox = self.receiver, self.mailbox
+            if receiver is None or mailbox is None or self.rule_id is None:
                 return
             settings = get_settings()
             store = ConfigStore(settings.database_url, migrate_schema=False)
             try:
-                policy = Policy.from_settings(settings, smtp_port=self.mailbox.port)
+                policy = Policy.from_settings(settings, smtp_port=mailbox.port)
                 report = settle(store, policy, seconds=120)
             finally:
                 store.dispose()
             summary.notes.append(
                 f"notifications: rule {self.rule_id} (recorded call) delivered "
-                f"{report.delivered}, failed {report.failed}: {len(self.receiver.applied)} "
-                f"requests to {self.receiver.url}/crm, {len(self.mailbox.messages)} e-mails to "
-                f"the local SMTP server on port {self.mailbox.port}"
+                f"{report.delivered}, failed {report.failed}: {len(receiver.applied)} "
+                f"requests to {receiver.url}/crm, {len(mailbox.messages)} e-mails to "
+                f"the local SMTP server on port {mailbox.port}"
             )
-            if self.receiver.applied:
-                first = next(iter(self.receiver.applied.values()))
+            if receiver.applied:
+                first = next(iter(receiver.applied.values()))
                 request = json.loads(first.body)
                 summary.notes.append(
                     f"notifications: first HTTP request (Idempotency-Key {first.key}): "
                     + json.dumps(request, ensure_ascii=False)
                 )
-                links = [json.loads(r.body)["record"] for r in self.receiver.applied.values()]
+                links = [json.loads(r.body)["record"] for r in receiver.applied.values()]
                 summary.notes.append("notifications: " + self._play(links))
-            if self.mailbox.messages:
-                _, rcpt, content = self.mailbox.messages[0]
+            if mailbox.messages:
+                _, rcpt, content = mailbox.messages[0]
                 mail = email.message_from_bytes(content, policy=email.policy.default)
                 text = mail.get_content().strip().replace("\n", " | ")
                 summary.notes.append(
                     f"notifications: first e-mail to {rcpt[0]}: «{mail['Subject']}» {text}"
                 )
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the demo reports a broken step and carries on
             summary.failed_steps.append(f"notifications: {type(error).__name__}: {error}"[:400])
         finally:
             for server in (self.receiver, self.mailbox):

@@ -34,7 +34,8 @@ def plan(defs: dg.Definitions) -> Plan:
         node = graph.get(key)
         if node.is_materializable and _needs_run_config(node):
             on_request.add(key)
-    daily, unpartitioned = [], []
+    daily: list[dg.AssetKey] = []
+    unpartitioned: list[dg.AssetKey] = []
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if (
@@ -48,8 +49,10 @@ def plan(defs: dg.Definitions) -> Plan:
         k
         for k in daily
         if k.to_user_string() in HISTORY_ASSETS
-        or graph.get(k).group_name in HISTORY_ASSET_GROUPS
-        and not _has_unpartitioned_parent(graph, k)
+        or (
+            graph.get(k).group_name in HISTORY_ASSET_GROUPS
+            and not _has_unpartitioned_parent(graph, k)
+        )
     ]
 
     def upstream(key, seen=None):

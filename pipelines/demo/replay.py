@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.demo.summary import DemoSummary, collect
+from pipelines.demo.summary import DemoSummary, collect, gate_refusal
 
 # failed steps are reported in the summary, so the console log stays quiet
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-# What a gate raises when it refuses: an outcome of training, reported, not a broken demo.
-GATE_ERRORS = ("NotEnoughDataError",)
 
 
 def run_training_job(
@@ -61,16 +59,3 @@ def run_training_job(
         + (rejected[0].description or "it does not beat the baseline")
     )
     return False
-
-
-def gate_refusal(result: dg.ExecuteInProcessResult) -> str | None:
-    """The gate's reason when the run's only failure is a gate refusing the training data."""
-    for event in result.all_events:
-        if event.event_type_value != "STEP_FAILURE":
-            continue
-        error = event.event_specific_data.error
-        while error is not None:
-            if error.cls_name in GATE_ERRORS:
-                return error.message.split(":", 1)[-1].strip()
-            error = error.cause
-    return None

@@ -7,8 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.warehouse import Warehouse
+from models.workflow import LabelReader
+from pipelines.demo.labels import ground_truth_reader
 from pipelines.resources import (
     ConfigStoreResource,
+    LandingResource,
+    ModelsResource,
+    NotificationsResource,
+    QuarantineLimitResource,
     RecognizerResource,
     TrainingLabelsResource,
     WarehouseResource,
@@ -30,10 +36,13 @@ class GroundTruthRecognizerResource(RecognizerResource):
 
 
 class GroundTruthLabelsResource(TrainingLabelsResource):
-    """SmartTag learns the demo account's reference tags, on ground-truth transcripts."""
+    """SmartTag learns the demo account's reference tags from ``ground_truth_dir``, on
+    ground-truth transcripts."""
 
-    def source(self) -> str:
-        return "ground_truth"
+    ground_truth_dir: str
+
+    def reader(self) -> LabelReader:
+        return ground_truth_reader(Path(self.ground_truth_dir))
 
     def check_transcripts(self, warehouse: Warehouse) -> None:
         return None
@@ -53,5 +62,9 @@ def demo_resources(home: Path, config_url: str, vosk_model_path: Path | None) ->
         "warehouse": WarehouseResource(root=str(home / "warehouse")),
         "config_store": ConfigStoreResource(url=config_url),
         "recognizer": recognizer,
-        "training_labels": GroundTruthLabelsResource(),
+        "training_labels": GroundTruthLabelsResource(ground_truth_dir=str(home / "ground_truth")),
+        "landing": LandingResource(home=str(home)),
+        "models": ModelsResource(home=str(home)),
+        "quarantine_limit": QuarantineLimitResource(),
+        "notifications": NotificationsResource(home=str(home)),
     }

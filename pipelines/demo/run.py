@@ -65,14 +65,21 @@ def run_demo(
         summary.admin_tokens = tokens.read_text().split("\n")[:-1]
     defs = demo_definitions(prepared.home)
     notifications = NotificationsDemo().start(summary, prepared.admin_token)
-    if isinstance(defs.resources["recognizer"], GroundTruthRecognizerResource):
+    if isinstance((defs.resources or {}).get("recognizer"), GroundTruthRecognizerResource):
         summary.notes.append(
             "no Vosk model configured (CALLSCOPE_VOSK_MODEL_PATH): call transcripts replay "
             "the demo generator's reference dialogues, marked recognizer=ground-truth"
         )
     instance = _instance(prepared.home)
     plan = make_plan(defs)
-    everything = [*defs.assets, *(defs.asset_checks or [])]
+    everything = [
+        *(
+            a
+            for a in defs.assets or []
+            if isinstance(a, dg.AssetsDefinition | dg.AssetSpec | dg.SourceAsset)
+        ),
+        *(defs.asset_checks or []),
+    ]
 
     warehouse = Warehouse(prepared.home / "warehouse")
 
@@ -140,7 +147,7 @@ def run_demo(
     with progress.step("live path on a local Data API"):
         try:
             summary.notes.append(live_demo(prepared.home))
-        except Exception as error:  # the demo reports a broken step and carries on
+        except Exception as error:  # noqa: BLE001 - the demo reports a broken step and carries on
             summary.failed_steps.append(f"live: {type(error).__name__}: {error}"[:400])
     tally(summary, warehouse)
     summary.seconds = progress.total()
@@ -152,6 +159,6 @@ def _step(summary: DemoSummary, label: str, action, progress: Progress) -> None:
         before = len(summary.refusals)
         try:
             action()
-        except Exception as error:  # the demo reports a broken step and carries on with the rest
+        except Exception as error:  # noqa: BLE001 - the demo reports a broken step and carries on with the rest
             summary.failed_steps.append(f"{label}: {type(error).__name__}: {error}"[:400])
         counts["gate refusals"] = len(summary.refusals) - before

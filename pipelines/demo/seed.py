@@ -18,8 +18,8 @@ from pipelines.demo.home import claim_database, claim_home
 class PreparedDemo:
     home: Path
     counts: dict[str, int]
-    admin_token: str | None = None
-    database_url: str = ""
+    admin_token: str
+    database_url: str
 
 
 def database_url(home: Path) -> str:

@@ -12,14 +12,14 @@ class _SavingHandler:
     def __init__(self, directory: Path):
         self.directory = directory
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook name
         self.directory.mkdir(parents=True, exist_ok=True)
         number = len(list(self.directory.glob("*.eml"))) + 1
         (self.directory / f"{number:04d}.eml").write_bytes(envelope.content)
         return "250 OK"
 
 
-class loopback_smtp:  # noqa: N801 (used as a context manager)
+class loopback_smtp:  # used as a context manager
     """The platform's mail settings point at this server while the block runs."""
 
     def __init__(self, directory: Path):

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from data.demo.generator import DemoSpec
 from data.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from dagster_shared.error import SerializableErrorInfo
+
+
+# What a gate raises when it refuses the training data: an outcome, reported, not a broken demo.
+GATE_ERRORS = ("NotEnoughDataError", "NotEnoughLabelsError")
 
 
 @dataclass
@@ -72,10 +80,31 @@ def collect(result: dg.ExecuteInProcessResult, summary: DemoSummary, label: str)
                 f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({label})"
             )
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            summary.failed_steps.append(
-                f"{event.step_key} ({label}): {event.event_specific_data.error.message.strip()[:300]}"
-            )
+        if not event.is_step_failure:
+            continue
+        refused = _refusal(event.step_failure_data.error)
+        if refused:
+            summary.refusals.append(f"{event.step_key} ({label}): {refused}")
+            continue
+        error = event.step_failure_data.error
+        message = error.message.strip()[:300] if error is not None else "no error recorded"
+        summary.failed_steps.append(f"{event.step_key} ({label}): {message}")
+
+
+def gate_refusal(result: dg.ExecuteInProcessResult) -> str | None:
+    """The gate's reason when one of the run's steps failed because a gate refused the data."""
+    for event in result.all_events:
+        if event.is_step_failure and (refused := _refusal(event.step_failure_data.error)):
+            return refused
+    return None
+
+
+def _refusal(error: SerializableErrorInfo | None) -> str | None:
+    while error is not None:
+        if error.cls_name in GATE_ERRORS:
+            return error.message.split(":", 1)[-1].strip()
+        error = error.cause
+    return None
 
 
 def warehouse_rows(warehouse: Warehouse) -> int:

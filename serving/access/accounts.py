@@ -257,15 +257,15 @@ def check_grantable(spec: RightsSpec, granter: EffectiveRights) -> None:
     for row in spec.sites:
         if not _covers(granter.perm("site", row.site_id), row):
             refuse(f"rights on site {row.site_id}")
-    for row in spec.campaigns:
-        if not _covers(granter.perm("campaign", row.campaign_id), row):
-            refuse(f"rights on campaign {row.campaign_id}")
+    for campaign in spec.campaigns:
+        if not _covers(granter.perm("campaign", campaign.campaign_id), campaign):
+            refuse(f"rights on campaign {campaign.campaign_id}")
     for name, perm in spec.interfaces.items():
         if not _covers(granter.perm("interface", name), perm):
             refuse(f"rights in the {name} interface")
-    for name in SINGLE_ROWS:
-        if not _covers(granter.perm(name), getattr(spec, name)):
-            refuse(f"the «{name.replace('_', ' ')}» right")
+    for single in SINGLE_ROWS:
+        if not _covers(granter.perm(single), getattr(spec, single)):
+            refuse(f"the «{single.replace('_', ' ')}» right")
 
 
 def full_access_users(session: Session, account_id: int) -> int:
@@ -291,7 +291,7 @@ def keeping_full_access(session: Session, account_id: int | None) -> Iterator[No
     before = full_access_users(session, account_id) if account_id is not None else 0
     yield
     session.flush()
-    if before and not full_access_users(session, account_id):
+    if before and account_id is not None and not full_access_users(session, account_id):
         raise Forbidden("the account's last full-access user cannot be removed, blocked or demoted")
 
 
@@ -304,10 +304,10 @@ def check_own_objects(session: Session, spec: RightsSpec, account_id: int | None
     for i, row in enumerate(spec.sites):
         if row.site_id not in sites:
             raise Invalid(f"sites[{i}].site_id: site {row.site_id} is not a site of this account")
-    for i, row in enumerate(spec.campaigns):
-        if row.campaign_id not in campaigns:
+    for i, campaign in enumerate(spec.campaigns):
+        if campaign.campaign_id not in campaigns:
             raise Invalid(
-                f"campaigns[{i}].campaign_id: campaign {row.campaign_id} is not a campaign "
+                f"campaigns[{i}].campaign_id: campaign {campaign.campaign_id} is not a campaign "
                 "of this account"
             )
 
@@ -474,7 +474,9 @@ def export_rows(session: Session, account_id: int | None = None) -> list[dict[st
             (f"role:{r.name}", r.rights_set) for r in user.roles
         ]
         for granted_by, rights_set in holders:
-            entries = [(r.scope, r.object_key, r) for r in rights_set.rows]
+            entries: list[tuple[str, str, AccessRight | None]] = [
+                (r.scope, r.object_key, r) for r in rights_set.rows
+            ]
             if not entries:
                 entries = [("", "", None)]
             for scope, key, row in entries:
@@ -513,6 +515,8 @@ def create_account_admins(session: Session, home: Path) -> str:
         token = issue_token(session, user, "demo")
         first = first or token
         lines.append(f"{account_id} {login} {token}\n")
+    if first is None:
+        raise LookupError("no account to make an administrator for")
     for name, text in (("admin-tokens", "".join(lines)), ("admin-token", f"{first}\n")):
         path = Path(home) / name
         path.write_text(text)

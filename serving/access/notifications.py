@@ -48,7 +48,7 @@ def visible(rights: EffectiveRights, payload: dict) -> bool:
     )
 
 
-def _checked(
+def _checked(  # noqa: C901 - one check per part of the body, read top to bottom
     session: Session, rights: EffectiveRights, body: NotificationBody, allow_private: bool
 ) -> dict:
     """The payload to store: named sites, campaigns and tags exist and may be seen; tag names
@@ -102,7 +102,8 @@ def get(session: Session, rights: EffectiveRights, notification_id: int):
     notification = session.get(Notification, notification_id)
     current = _current(session, notification_id) if notification is not None else None
     if (
-        current is None
+        notification is None
+        or current is None
         or notification.deleted_at is not None
         or (rights.account_id is not None and notification.account_id != rights.account_id)
         or not visible(rights, current.payload)

@@ -224,14 +224,17 @@ class EffectiveRights:
 
     def perm(self, scope: str, object_id: int | str | None = None) -> Perm:
         """The row that governs ``scope`` (and its object, for sites, campaigns, interfaces)."""
-        if scope in ("site", "campaign") and not self.owns(scope, object_id):
-            return NO_RIGHTS  # another account's object: as if it did not exist
+        if scope in ("site", "campaign"):
+            if object_id is None:
+                raise ValueError(f"the {scope} right of which {scope}? (no id given)")
+            if not self.owns(scope, int(object_id)):
+                return NO_RIGHTS  # another account's object: as if it did not exist
         if self.full_access:
             return ALL_RIGHTS
         if scope == "site":
-            return self.sites.get(int(object_id), self.new_sites)
+            return self.sites.get(int(object_id), self.new_sites)  # type: ignore[arg-type]  # checked above
         if scope == "campaign":
-            return self.campaigns.get(int(object_id), self.new_campaigns)
+            return self.campaigns.get(int(object_id), self.new_campaigns)  # type: ignore[arg-type]  # checked above
         if scope == "new_sites":
             return self.new_sites
         if scope == "new_campaigns":

@@ -142,9 +142,9 @@ def to_sql(rule: Rule, columns: Mapping[str, str | None]) -> str:
     parts = []
     for clause in rule.clauses:
         branches = [
-            (columns.get(test.column), test)
+            (column, test)
             for test in clause.tests
-            if columns.get(test.column) is not None
+            if (column := columns.get(test.column)) is not None
         ]
         otherwise = "TRUE" if clause.otherwise else "FALSE"
         if not branches:

@@ -52,6 +52,6 @@ def csv_response(
     )
 
 
-CSV_RESPONSE = {
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
 }

@@ -101,7 +101,7 @@ def _load(
     name = f"partition_cache_{next(_names)}"
     with connect() as con:
         con.execute(f"CREATE TABLE {name} AS SELECT {selected} FROM {scan}")
-        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]  # an aggregate returns one row
         names = tuple(d[0] for d in con.execute(f"DESCRIBE {name}").fetchall())
     return name, rows, names
 

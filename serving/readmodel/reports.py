@@ -132,10 +132,10 @@ def read_table(
             files = warehouse.day_files(table, days)
             files_sql = warehouse.scan(table, files)
             # the oldest and the newest partition: a column added or dropped over time counts
-            names = dict.fromkeys(
+            stored = dict.fromkeys(
                 [*pq.read_schema(files[0]).names, *pq.read_schema(files[-1]).names]
             )
-            columns = [*names, "date"]
+            columns = [*stored, "date"]
         source, visible = _scope(warehouse, rights, table, columns, files_sql, account_wide_ok)
         conditions, params = [visible], []
         for column, value in filters.items():
@@ -175,7 +175,7 @@ def _matches(column: columnar.Column, value: Any):
     return found if column.nulls is None else found & ~column.nulls
 
 
-def _from_days(
+def _from_days(  # noqa: C901 - one clause per filter field
     warehouse: Warehouse,
     rights: EffectiveRights,
     table: str,
@@ -189,7 +189,7 @@ def _from_days(
     day; None when the days differ in columns, a filter needs SQL, or a file vanished."""
     if table == "deals":  # a deal's campaign is its communication's: a join, left to DuckDB
         return None
-    blocks = []
+    blocks: list = []
     snapshot = warehouse.snapshot(table)
     for day in reversed(days):
         block = columnar.day_block(warehouse, table, day, BY_CAMPAIGN, snapshot)

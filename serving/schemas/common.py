@@ -2,7 +2,7 @@
 
 import datetime as dt
 from functools import lru_cache
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -26,6 +26,10 @@ def _with_zone(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=_zone())
 
 
+@overload
+def local_naive(value: dt.datetime) -> dt.datetime: ...
+@overload
+def local_naive(value: None) -> None: ...
 def local_naive(value: dt.datetime | None) -> dt.datetime | None:
     """An input time as the warehouse keeps it: local wall-clock time without a zone."""
     if value is None or value.tzinfo is None:

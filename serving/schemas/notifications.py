@@ -14,7 +14,7 @@ from serving.schemas.common import ConfigId, Timestamp
 # The cabinet's full list of events (data events and the platform's telephony events) and
 # callscope's own; see data.notifications.catalogue.
 EVENTS = tuple(catalogue.EVENTS)
-Event = Literal[EVENTS]
+Event = Literal[EVENTS]  # type: ignore[valid-type]  # the literal is the catalogue's, built at import
 MAX_RECIPIENTS = 5  # the cabinet's limit per channel
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
 TEMPLATE_TAG = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|%[A-Za-z_][A-Za-z0-9_]*%")
@@ -76,7 +76,7 @@ class Condition(BaseModel):
     ``at_most`` (seconds, one value); everything else: ``equals``."""
 
     model_config = ConfigDict(extra="forbid")
-    field: Literal[tuple(conditions.FIELDS)]
+    field: Literal[tuple(conditions.FIELDS)]  # type: ignore[valid-type]  # built from the fields at import
     operator: Literal["equals", "starts_with", "at_least", "at_most"] = "equals"
     values: list[int | float | Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         min_length=1, max_length=100

@@ -68,7 +68,7 @@ def test_comma_csv_custom_separator_and_order(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "body,where",
+    ("body", "where"),
     [
         ("path;total_conversions\na > b;x\n", ":2: field total_conversions:"),
         ("path;total_conversions;total_null\na;1;0\nb;1;-3\n", ":3: field total_null:"),
@@ -88,7 +88,8 @@ def test_bad_input_exits_2_naming_file_line_and_field(tmp_path, body, where):
 def test_unknown_model_and_missing_file_exit_2(tmp_path, semicolon_csv):
     assert run("--paths", str(semicolon_csv), "--model", "magic").exit_code == 2
     missing = run("--paths", str(tmp_path / "nope.csv"), "--model", "linear")
-    assert missing.exit_code == 2 and "nope.csv" in missing.stderr
+    assert missing.exit_code == 2
+    assert "nope.csv" in missing.stderr
 
 
 def test_byte_order_mark_from_spreadsheet_exports(tmp_path):

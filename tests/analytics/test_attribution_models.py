@@ -51,7 +51,8 @@ def test_last_non_direct_skips_direct_visits_but_keeps_direct_only_paths():
     assert got["search"] == (2, 20)
     assert got["direct"] == (1, 5)
     assert got["ads"] == (1, 7)
-    assert got["Direct"] == (0, 0) and got["прямые заходы"] == (0, 0)
+    assert got["Direct"] == (0, 0)
+    assert got["прямые заходы"] == (0, 0)
 
 
 def test_linear_counts_occurrences(two_paths):
@@ -84,7 +85,8 @@ def test_time_decay_halves_credit_per_half_life_of_age():
 def test_time_decay_without_times_counts_touches():
     paths = PathTable.from_sequences([["a", "b"]], conversions=[3])
     got = credits(make_model("time_decay", half_life=1), paths)
-    assert got["a"][0] == pytest.approx(1) and got["b"][0] == pytest.approx(2)
+    assert got["a"][0] == pytest.approx(1)
+    assert got["b"][0] == pytest.approx(2)
 
 
 def test_markov_by_hand(two_paths):
@@ -111,7 +113,8 @@ def test_markov_collapses_repeats_and_orders_states():
     paths = PathTable.from_sequences([["a", "a", "b"], ["b", "a"]], conversions=[1, 1])
     matrix = make_model("markov").fit(paths).transition_matrix_
     pairs = set(zip(matrix.channel_from, matrix.channel_to, strict=True))
-    assert ("a", "a") not in pairs and ("a", "b") in pairs
+    assert ("a", "a") not in pairs
+    assert ("a", "b") in pairs
     second = make_model("markov", order=2).fit(paths).transition_matrix_
     assert set(second.channel_from) == {"(start)", "a > a", "a > b", "b > a"}
     assert ("a > a", "a > b") in set(zip(second.channel_from, second.channel_to, strict=True))
@@ -120,7 +123,8 @@ def test_markov_collapses_repeats_and_orders_states():
 def test_markov_single_channel_path_gets_all_credit():
     paths = PathTable.from_sequences([["a"], ["b"]], conversions=[2, 0], nulls=[0, 3])
     got = credits(make_model("markov"), paths)
-    assert got["a"][0] == pytest.approx(2) and got["b"][0] == pytest.approx(0)
+    assert got["a"][0] == pytest.approx(2)
+    assert got["b"][0] == pytest.approx(0)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -191,4 +195,5 @@ def test_time_decay_survives_very_old_paths():
         [["a", "b"]], conversions=[1], value=[10], ages=[[50_000.0, 40_000.0]]
     )
     got = credits(make_model("time_decay", half_life=1), paths)
-    assert got["b"] == pytest.approx((1, 10)) and got["a"][0] == pytest.approx(0)
+    assert got["b"] == pytest.approx((1, 10))
+    assert got["a"][0] == pytest.approx(0)

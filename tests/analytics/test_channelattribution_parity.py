@@ -56,7 +56,7 @@ def fundamental_matrix_markov(paths: list[list[str]], conv, value, nulls, order:
         add(previous, ("(null)",), n)
         value_out[previous] = value_out.get(previous, 0.0) + v
 
-    transient = [("(start)",)] + sorted(s for s in transitions if s != ("(start)",))
+    transient = [("(start)",), *sorted(s for s in transitions if s != ("(start)",))]
     index = {s: i for i, s in enumerate(transient)}
     size = len(transient)
 
@@ -85,7 +85,7 @@ def fundamental_matrix_markov(paths: list[list[str]], conv, value, nulls, order:
     return {c: e / mass * total for c, e in effects.items()}
 
 
-@pytest.mark.parametrize("order,rows", [(1, None), (2, None), (3, 1000)])
+@pytest.mark.parametrize(("order", "rows"), [(1, None), (2, None), (3, 1000)])
 def test_markov_equals_fundamental_matrix_solution(example_paths, order, rows):
     frame = example_paths if rows is None else example_paths.head(rows)
     table = PathTable.from_frame(frame)

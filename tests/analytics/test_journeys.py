@@ -36,7 +36,8 @@ def test_direct_return_within_campaign_lifetime_keeps_the_campaign(touchpoints):
     ]
     assert visits.loc[2, "source_channel"] == "direct"
     # 19 days after the advert visit, beyond the 7-day campaign lifetime
-    assert visits.loc[3, "channel"] == "direct" and pd.isna(visits.loc[3, "campaign_id"])
+    assert visits.loc[3, "channel"] == "direct"
+    assert pd.isna(visits.loc[3, "campaign_id"])
 
 
 def test_campaign_lifetime_boundary():
@@ -135,7 +136,8 @@ def test_communications_take_the_latest_touch(linked):
     assert comms.loc["call:1", "channel"] == "direct"
     assert comms.loc["offline_message:5", "channel"] == "social"
     # no session: the campaign's usual channel
-    assert comms.loc["call:6", "channel"] == "advert" and pd.isna(comms.loc["call:6", "journey_id"])
+    assert comms.loc["call:6", "channel"] == "advert"
+    assert pd.isna(comms.loc["call:6", "journey_id"])
 
 
 def test_deals_link_through_communication_then_visitor(linked):
@@ -147,7 +149,8 @@ def test_deals_link_through_communication_then_visitor(linked):
         "1:300:0",
     ]
     assert deals.loc[6, "linked_by"] == "communication"
-    assert not deals.loc[4, "is_sale"] and deals.loc[4, "revenue"] == 0
+    assert not deals.loc[4, "is_sale"]
+    assert deals.loc[4, "revenue"] == 0
     assert excluded["id"].tolist() == [5]  # site 2 does not account for sales
     assert len(deals) + len(excluded) == len(DEALS)
 
@@ -160,7 +163,8 @@ def test_paths_cut_at_sales(touchpoints, linked):
     assert sale["value"] == 1000
     # after the sale, visitor 100's direct visit is a non-converting remainder
     rest = paths[(paths.journey_id == "1:100:0") & paths.deal_id.isna()]
-    assert rest["touches"].tolist() == [["direct"]] and rest["nulls"].tolist() == [1]
+    assert rest["touches"].tolist() == [["direct"]]
+    assert rest["nulls"].tolist() == [1]
     assert paths["conversions"].sum() == 3  # deals 1, 2 and 6; 3 is unlinked, 4 lost
     table = aggregate(paths)
     assert table.loc[table.path == "advert", "total_conversions"].item() == 2
@@ -203,7 +207,8 @@ def test_sale_without_touches_since_previous_sale_takes_the_lead_touch():
         touchpoints,
     )
     paths = conversion_paths(touchpoints, linked).set_index("deal_id")
-    assert paths.loc["1", "touches"] == ["email"] and paths.loc["2", "touches"] == ["email"]
+    assert paths.loc["1", "touches"] == ["email"]
+    assert paths.loc["2", "touches"] == ["email"]
 
 
 def test_paths_by_campaign(touchpoints, linked):

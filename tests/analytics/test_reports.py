@@ -34,11 +34,16 @@ def test_end_to_end_row_arithmetic(marts):
     # visit 7 (visit 6 was on an untracked subdomain); calls 3 (off-target) and 6 (target);
     # call 4 was spam-blocked
     assert advert["visits"] == 1
-    assert advert["communications_call"] == 2 and advert["communications"] == 2
-    assert advert["target_communications"] == 1 and advert["primary_communications"] == 1
+    assert advert["communications_call"] == 2
+    assert advert["communications"] == 2
+    assert advert["target_communications"] == 1
+    assert advert["primary_communications"] == 1
     # deals 2 (500, via visitor) and 6 (200, via the no-session call)
-    assert advert["deals"] == 2 and advert["sales"] == 2 and advert["clients"] == 2
-    assert advert["revenue"] == 700 and advert["cost"] == 400
+    assert advert["deals"] == 2
+    assert advert["sales"] == 2
+    assert advert["clients"] == 2
+    assert advert["revenue"] == 700
+    assert advert["cost"] == 400
     assert advert["cost_per_lead"] == 400
     assert advert["cost_per_client"] == 200
     assert advert["conversion_to_sales"] == 2
@@ -48,13 +53,17 @@ def test_end_to_end_row_arithmetic(marts):
 
 def test_lost_deal_counts_as_deal_not_sale(marts):
     direct = row(marts.end_to_end, "2026-05-20", "direct", None)
-    assert direct["deals"] == 1 and direct["sales"] == 0 and direct["revenue"] == 0
-    assert pd.isna(direct["average_check"]) and pd.isna(direct["roi"])
+    assert direct["deals"] == 1
+    assert direct["sales"] == 0
+    assert direct["revenue"] == 0
+    assert pd.isna(direct["average_check"])
+    assert pd.isna(direct["roi"])
 
 
 def test_unlinked_deals_are_reported_not_dropped(marts):
     unlinked = row(marts.end_to_end, "2026-05-20", "(unlinked)", None)
-    assert unlinked["deals"] == 1 and unlinked["revenue"] == 300
+    assert unlinked["deals"] == 1
+    assert unlinked["revenue"] == 300
     assert marts.reconciliation["deals_unlinked"] == 1
     r = marts.reconciliation
     assert r["deals_input"] == r["deals_linked"] + r["deals_unlinked"] + r["deals_excluded"] == 6
@@ -63,7 +72,8 @@ def test_unlinked_deals_are_reported_not_dropped(marts):
 def test_roll_up_recomputes_ratios(marts):
     by_channel = roll_up(marts.end_to_end, ["channel"]).set_index("channel")
     advert = by_channel.loc["advert"]
-    assert advert["cost"] == 650 and advert["revenue"] == 1700
+    assert advert["cost"] == 650
+    assert advert["revenue"] == 1700
     assert advert["roi"] == pytest.approx((1700 - 650) / 650)
     assert advert["average_check"] == pytest.approx(1700 / 3)
     total = marts.end_to_end["revenue"].sum()
@@ -128,5 +138,7 @@ def test_attribution_totals_equal_linked_sales(marts):
 def test_empty_inputs_give_empty_marts():
     empty = Inputs(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     marts = build_marts(empty, day=dt.date(2026, 5, 6))
-    assert marts.end_to_end.empty and marts.attribution.empty and marts.deals.empty
+    assert marts.end_to_end.empty
+    assert marts.attribution.empty
+    assert marts.deals.empty
     assert marts.reconciliation["deals_input"] == 0

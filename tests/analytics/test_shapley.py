@@ -58,7 +58,8 @@ def test_sampling_agrees_with_exact_within_its_stated_error(value_function):
     exact = Shapley(value_function=value_function).fit(paths)
     sampled = Shapley(value_function=value_function, max_exact_channels=3, n_permutations=3000)
     sampled.fit(paths)
-    assert exact.exact_ and not sampled.exact_
+    assert exact.exact_
+    assert not sampled.exact_
     gap = (sampled.credits_.total_conversions - exact.credits_.total_conversions).abs()
     error = sampled.standard_error_.total_conversions
     assert (error > 0).all()

@@ -45,7 +45,8 @@ def test_default_scorer_finds_every_spam_kind_and_spares_look_alikes(world):
 def test_numbers_in_any_notation_are_one_caller_each(world):
     generated, _, seen = world
     written = generated.calls["contact_phone_number"].to_pandas()
-    assert written.str.startswith("+7 (").any() and written.str.startswith("8 ").any()
+    assert written.str.startswith("+7 (").any()
+    assert written.str.startswith("8 ").any()
     assert written.nunique() > seen == len(generated.truth)
 
 
@@ -180,8 +181,11 @@ def test_saturated_sketch_leaves_repeat_share_unknown():
 
 def test_spam_tag_is_one_spelling_compared_the_russian_way():
     assert SPAM_TAG == "спам"
-    assert is_spam_tag("Спам") and is_spam_tag(" СПАМ ") and is_spam_tag("спам")
-    assert not is_spam_tag("спамер") and not is_spam_tag("Потерянный")
+    assert is_spam_tag("Спам")
+    assert is_spam_tag(" СПАМ ")
+    assert is_spam_tag("спам")
+    assert not is_spam_tag("спамер")
+    assert not is_spam_tag("Потерянный")
 
 
 def test_labels_reach_the_default_scorer_by_caller():
@@ -221,7 +225,8 @@ def test_a_dialer_re_calling_the_same_accounts_is_flagged_and_a_route_desk_is_no
     assert scorer.predict(route_desk).tolist() == [0]
     parts = scorer.parts(redialer).iloc[0]
     # few new accounts: the persistent dialling decided, not the mass reach
-    assert parts["persistent"] and parts["new_accounts"] == pytest.approx(21.0)
+    assert parts["persistent"]
+    assert parts["new_accounts"] == pytest.approx(21.0)
     assert parts["daily_accounts"] == pytest.approx(300 / 0.07 / 40)
     reason = scorer.reasons(redialer)[0][0]
     assert "107 accounts a day over 40 active days, the same ones again" in reason

@@ -12,7 +12,12 @@ from data.config.store import ConfigStore
 from data.demo.incoming_calls import generate_incoming_calls, plant_feedback
 from data.warehouse import Warehouse
 from pipelines.defs.antispam import assets, defs
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import (
+    ConfigStoreResource,
+    ModelsResource,
+    QuarantineLimitResource,
+    WarehouseResource,
+)
 
 START, END = dt.date(2026, 2, 1), dt.date(2026, 2, 21)
 ACCOUNTS = [1, 2, 3, 4, 5]
@@ -67,6 +72,8 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     resources = {
         "warehouse": WarehouseResource(root=str(root)),
         "config_store": ConfigStoreResource(url=url),
+        "models": ModelsResource(),
+        "quarantine_limit": QuarantineLimitResource(),
     }
     every = [
         assets.spam_rollup_daily,
@@ -113,7 +120,8 @@ def test_rollup_model_verdicts_and_blocked_calls_materialise_with_passing_checks
     assert current.metadata["version"].value == trained.metadata["version"].value
     with store.session() as s:
         [entry] = audit.history(s, "antispam_model")
-        assert entry.action == "promote" and entry.actor == "dagster"
+        assert entry.action == "promote"
+        assert entry.actor == "dagster"
 
     verdicts = run([assets.spam_verdicts], partition_key=END.isoformat())
     [scored] = verdicts.asset_materializations_for_node("spam_verdicts")
@@ -133,6 +141,8 @@ def test_definitions_load_with_the_rescoring_job(tmp_path):
     resources = {
         "warehouse": WarehouseResource(root=str(tmp_path)),
         "config_store": ConfigStoreResource(url=f"sqlite:///{tmp_path / 'c.sqlite3'}"),
+        "models": ModelsResource(home=str(tmp_path)),
+        "quarantine_limit": QuarantineLimitResource(),
     }
     full = dg.Definitions.merge(defs, dg.Definitions(resources=resources))
     job = full.resolve_job_def("antispam_nightly")

@@ -61,7 +61,8 @@ def test_window_features_of_a_hand_built_caller():
     # 8 calls in 3 active hours (10:00, 23:00, 12:00); the 10:00 hour has 5 of them
     assert f["burst_hour_ratio"] == pytest.approx(5 / (8 / 3))
     assert f["burst_day_ratio"] == pytest.approx(7 / (8 / 2))
-    assert f["lifetime_days"] == 4 and f["active_days"] == 2
+    assert f["lifetime_days"] == 4
+    assert f["active_days"] == 2
     assert 0 < f["median_duration"] < 10  # five of eight calls last 5 s
     assert not np.isnan(f["gap_cv"])
 

@@ -174,11 +174,13 @@ def test_policy_tags_blocks_and_respects_lists(sqlite_store, tmp_path):
     assert blocked.loc["call:6", "contact_phone_number"] == CUSTOMER
     tags = warehouse.read(policy.SPAM_TAGS_TABLE).set_index("communication_id")
     assert set(tags.index) == {"call:0", "call:2"}  # tag switch on: accounts 1 and 3
-    assert (tags["tag"] == "спам").all() and (tags["source"] == "system").all()
+    assert (tags["tag"] == "спам").all()
+    assert (tags["source"] == "system").all()
     assert tags.loc["call:0", "source_ref"] == "antispam@v1"
     assert "short_share" in tags.loc["call:0", "evidence"]
     # the partner is flagged platform-wide but white-listed by account 3: untouched
-    assert "call:4" not in blocked.index and "call:4" not in tags.index
+    assert "call:4" not in blocked.index
+    assert "call:4" not in tags.index
     assert (result.blocked_antispam, result.blocked_blacklist, result.tagged) == (2, 1, 2)
 
     assert policy.blocked_call_ids(warehouse) == {"call:1", "call:2", "call:6"}
@@ -193,7 +195,8 @@ def test_policy_tags_blocks_and_respects_lists(sqlite_store, tmp_path):
     assert set(warehouse.read(VERDICT_TABLE)["number"]) == {SPAMMER, PARTNER, CUSTOMER}
     history = policy.verdict_history(warehouse, "+7 (999) 000-00-01")
     assert history["date"].dt.date.tolist() == [DAY - dt.timedelta(days=1)]
-    assert history.loc[0, "is_spam"] and history.loc[0, "score"] == 0.97
+    assert history.loc[0, "is_spam"]
+    assert history.loc[0, "score"] == 0.97
 
 
 def test_rerunning_a_day_replaces_it(sqlite_store, tmp_path):

@@ -53,7 +53,8 @@ def test_nightly_scoring_scans_rollups_and_keeps_verdicts(platform, trained):
     assert result.rollup_rows == april + result.monthly_rows
     assert result.rollup_rows < sum(r.callers for r in platform.rollups) < platform.truth.rows
     stored = platform.warehouse.read(VERDICT_TABLE, end, end)
-    assert len(stored) == result.scored and stored["is_spam"].sum() == result.flagged
+    assert len(stored) == result.scored
+    assert stored["is_spam"].sum() == result.flagged
     spam = platform.truth.of_kind("robocaller", "bursty")
     flagged = set(stored.loc[stored["is_spam"], "number"])
     assert len(flagged & spam) >= 0.85 * len(spam & set(stored["number"]))
@@ -138,7 +139,8 @@ def test_cli_uses_the_trained_model_once_there_is_one(platform, calls_file, tmp_
     assert scores - card_sums
     spam = platform.truth.of_kind("robocaller", "bursty")
     flagged = {line["number"] for line in lines if line["is_spam"]}
-    assert len(flagged & spam) >= 0.85 * len(spam) and not flagged - spam
+    assert len(flagged & spam) >= 0.85 * len(spam)
+    assert not flagged - spam
 
 
 def test_cli_bad_row_exits_2_naming_file_line_and_field(calls_file, tmp_path):
@@ -157,11 +159,13 @@ def test_cli_missing_column_and_unreadable_file_exit_2(calls_file, tmp_path):
     missing = tmp_path / "missing.parquet"
     pq.write_table(table, missing)
     result = _score(missing)
-    assert result.exit_code == 2 and "field total_duration" in result.stderr
+    assert result.exit_code == 2
+    assert "field total_duration" in result.stderr
     garbage = tmp_path / "garbage.parquet"
     garbage.write_text("not parquet")
     result = _score(garbage)
-    assert result.exit_code == 2 and "cannot read Parquet" in result.stderr
+    assert result.exit_code == 2
+    assert "cannot read Parquet" in result.stderr
 
 
 def test_cli_future_call_exits_2(calls_file, tmp_path):
@@ -171,7 +175,8 @@ def test_cli_future_call_exits_2(calls_file, tmp_path):
     bad = tmp_path / "future.parquet"
     pq.write_table(table.from_pylist(rows, schema=table.schema), bad)
     result = _score(bad)
-    assert result.exit_code == 2 and ":2: field start_time: in the future" in result.stderr
+    assert result.exit_code == 2
+    assert ":2: field start_time: in the future" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -186,4 +191,5 @@ def test_cli_future_call_exits_2(calls_file, tmp_path):
 def test_cli_impossible_window_exits_2_with_one_line(calls_file, extra, needle):
     result = CliRunner().invoke(app, ["antispam", "score", "--calls", str(calls_file), *extra])
     assert result.exit_code == 2
-    assert needle in result.output and len(result.output.strip().splitlines()) == 1
+    assert needle in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -93,6 +93,7 @@ def test_rollback_is_one_cli_command(trained, tmp_path, store, monkeypatch):
         assert current_version(models_dir) is None
         unknown = CliRunner().invoke(app, ["antispam", "rollback", "--to", "nope"])
         assert unknown.exit_code == 2
-        assert "never promoted" in unknown.output and len(unknown.output.splitlines()) == 1
+        assert "never promoted" in unknown.output
+        assert len(unknown.output.splitlines()) == 1
     finally:
         get_settings.cache_clear()

@@ -33,7 +33,7 @@ def test_complete_months_and_the_days_left_around_them():
         (dt.date(2025, 12, 30), dt.date(2025, 12, 31)),
         (dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not distinct months"):
         daily_ranges(dt.date(2026, 3, 2), dt.date(2026, 4, 4), [dt.date(2026, 3, 1)])
 
 
@@ -110,7 +110,8 @@ def _removed(warehouse: Warehouse, day: dt.date) -> None:
 )
 def test_a_changed_day_makes_its_month_stale_until_rebuilt(copy, change, reason):
     build = nightly.build_months(copy, [AS_OF])
-    assert build.built == {MARCH: "not built"} and build.ready == [MARCH]
+    assert build.built == {MARCH: "not built"}
+    assert build.ready == [MARCH]
     assert set(tiers.built_from(copy, MARCH)) == {f"2026-03-{d:02d}" for d in range(1, 32)}
     assert nightly.build_months(copy, [AS_OF]).built == {}  # nothing changed, nothing rebuilt
 
@@ -141,12 +142,14 @@ def test_the_scoring_reads_only_ready_months_and_never_builds_them(copy, trained
         copy, AS_OF, model, "v", write=False, memory_limit="1GB", monthly=False
     )
     before = nightly.score_window(copy, AS_OF, model, "v", write=False, memory_limit="1GB")
-    assert before.months == [] and before.months_from_days == [MARCH]
+    assert before.months == []
+    assert before.months_from_days == [MARCH]
     assert not copy.has_table(tiers.MONTHLY_TABLE)  # the scoring built nothing
 
     nightly.build_months(copy, [AS_OF])
     tiered = nightly.score_window(copy, AS_OF, model, "v", write=False, memory_limit="1GB")
-    assert tiered.months == [MARCH] and tiered.months_from_days == []
+    assert tiered.months == [MARCH]
+    assert tiered.months_from_days == []
     assert tiered.rollup_rows < daily.rollup_rows
     assert tiered.flagged > 0
     pd.testing.assert_frame_equal(tiered.verdicts, daily.verdicts, check_exact=True)
@@ -155,7 +158,8 @@ def test_the_scoring_reads_only_ready_months_and_never_builds_them(copy, trained
     # A day run again after the build: March is read from its days until it is rebuilt.
     _without_busiest_caller(copy, dt.date(2026, 3, 10))
     stale = nightly.score_window(copy, AS_OF, model, "v", write=False, memory_limit="1GB")
-    assert stale.months == [] and stale.months_from_days == [MARCH]
+    assert stale.months == []
+    assert stale.months_from_days == [MARCH]
     fresh = nightly.score_window(
         copy, AS_OF, model, "v", write=False, memory_limit="1GB", monthly=False
     )
@@ -165,5 +169,6 @@ def test_the_scoring_reads_only_ready_months_and_never_builds_them(copy, trained
 def test_the_month_build_covers_every_window_of_a_backfill(copy):
     # Windows ending on 31 March and 4 April share March; 20-day windows have no closed month.
     result = nightly.build_months(copy, [dt.date(2026, 3, 31), AS_OF], window_days=31)
-    assert result.built == {MARCH: "not built"} and result.not_ready == []
+    assert result.built == {MARCH: "not built"}
+    assert result.not_ready == []
     assert nightly.build_months(copy, [dt.date(2026, 3, 30)], window_days=20).ready == []

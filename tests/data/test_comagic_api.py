@@ -1,5 +1,6 @@
 """The Data API client against a real HTTP server on 127.0.0.1 that plays the CoMagic API."""
 
+import itertools
 import json
 import threading
 from datetime import date, datetime, timedelta
@@ -184,12 +185,12 @@ def test_pages_through_a_report_with_fields_filter_and_sort(server):
     sent = [r["params"] for r in api.requests]
     assert [p["offset"] for p in sent] == [0, 10, 20]
     assert all(r["jsonrpc"] == "2.0" and r["method"] == "get.calls_report" for r in api.requests)
-    assert (
-        sent[0]["date_from"] == "2026-05-01 00:00:00"
-        and sent[0]["date_till"] == "2026-05-01 23:59:59"
-    )
-    assert sent[0]["filter"] == query_filter and sent[0]["sort"][0]["field"] == "start_time"
-    assert sent[0]["access_token"] == TOKEN and sent[0]["limit"] == 10
+    assert sent[0]["date_from"] == "2026-05-01 00:00:00"
+    assert sent[0]["date_till"] == "2026-05-01 23:59:59"
+    assert sent[0]["filter"] == query_filter
+    assert sent[0]["sort"][0]["field"] == "start_time"
+    assert sent[0]["access_token"] == TOKEN
+    assert sent[0]["limit"] == 10
     assert len({r["id"] for r in api.requests}) == 3
 
 
@@ -222,8 +223,9 @@ def test_long_range_is_split_at_three_months(server):
 def test_split_windows_are_contiguous():
     start, end = datetime(2025, 11, 30, 12), datetime(2026, 9, 2, 8, 30)
     windows = split_date_range(start, end)
-    assert windows[0][0] == start and windows[-1][1] == end
-    for (a_start, a_end), (b_start, _) in zip(windows, windows[1:], strict=False):
+    assert windows[0][0] == start
+    assert windows[-1][1] == end
+    for (a_start, a_end), (b_start, _) in itertools.pairwise(windows):
         assert b_start - a_end == timedelta(seconds=1)
         assert a_end < add_months(a_start, 3)
     assert add_months(datetime(2026, 11, 30), 3) == datetime(2027, 2, 28)
@@ -247,7 +249,8 @@ def test_waits_for_the_minute_limit_to_reset(server):
     client = ComagicDataApi(url, access_token=TOKEN, page_size=10, clock=clock)
     assert len(list(client.calls_report("2026-05-01", "2026-05-01"))) == 50
     assert api.limit_errors == 0
-    assert len(clock.sleeps) == 2 and all(42 <= s <= 43 for s in clock.sleeps)
+    assert len(clock.sleeps) == 2
+    assert all(42 <= s <= 43 for s in clock.sleeps)
 
 
 def test_limit_exceeded_error_waits_and_retries(server):
@@ -256,7 +259,8 @@ def test_limit_exceeded_error_waits_and_retries(server):
     clock = FakeClock(on_sleep=lambda: setattr(api, "minute_used", 0))
     client = ComagicDataApi(url, access_token=TOKEN, clock=clock)
     assert len(list(client.calls_report("2026-05-01", "2026-05-01"))) == 5
-    assert api.limit_errors == 1 and 42 <= clock.sleeps[0] <= 43
+    assert api.limit_errors == 1
+    assert 42 <= clock.sleeps[0] <= 43
 
 
 def test_transient_http_errors_are_retried_with_backoff(server):
@@ -291,14 +295,15 @@ def test_login_and_relogin_on_expired_token(server):
     first_token = client.access_token
     api.expire_token_once = True
     assert len(list(client.calls_report("2026-05-01", "2026-05-01"))) == 3
-    assert client.access_token != first_token and api.logins == 2
+    assert client.access_token != first_token
+    assert api.logins == 2
     bad = ComagicDataApi(url, login="analyst", password="wrong", clock=FakeClock())
     with pytest.raises(AuthError, match="auth_error"):
         list(bad.calls_report("2026-05-01", "2026-05-01"))
 
 
 def test_json_rpc_errors_map_to_clear_exceptions(server):
-    api, url = server([])
+    _api, url = server([])
     client = ComagicDataApi(url, access_token=TOKEN, clock=FakeClock(), max_range_months=6)
     with pytest.raises(DateIntervalLimitError, match="date_interval_limit_reached"):
         client.call(

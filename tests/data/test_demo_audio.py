@@ -29,7 +29,8 @@ def test_client_left_employee_right_telephone_band(tmp_path):
     path = tmp_path / "call.wav"
     timeline = synthesize_call(TURNS, path, overlap_share=0.0, seed=1)
     samples, rate = soundfile.read(path)
-    assert rate == 8000 and samples.shape[1] == 2
+    assert rate == 8000
+    assert samples.shape[1] == 2
     assert [t["speaker"] for t in timeline] == ["client", "employee", "client"]
     assert [t["channel"] for t in timeline] == [0, 1, 0]
     assert timeline[0]["text"] == TURNS[0].text

@@ -65,9 +65,11 @@ def test_every_communication_type_lands_with_truth_beside_it(demo):
     calls = [row for f in (home / "landing" / "calls").rglob("*.jsonl") for row in _lines(f)]
     # planted spam hang-ups have no visit behind them and, by design, no recording or employee
     answered = [c for c in calls if not c["is_lost"] and c["visitor_id"] is not None]
-    assert answered and all(c["call_records"] and c["employee_ids"] for c in answered)
+    assert answered
+    assert all(c["call_records"] and c["employee_ids"] for c in answered)
     truth = _lines(home / "ground_truth" / "communication_tags.jsonl")
-    assert truth and all(
+    assert truth
+    assert all(
         t["communication_id"].split(":")[0] in {"call", "chat", "offline_message"} for t in truth
     )
     dialogues = _lines(home / "ground_truth" / "call_dialogues.jsonl")

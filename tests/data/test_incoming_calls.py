@@ -41,20 +41,22 @@ def test_writes_daily_hive_partitions_with_the_contract_columns(tmp_path):
 
 
 def test_same_seed_same_log_other_seed_other_log(tmp_path):
-    a, b, c = (
+    a, b, _c = (
         _generate(tmp_path / name, seed=seed) for name, seed in (("a", 1), ("b", 1), ("c", 2))
     )
     first = pq.read_table(tmp_path / "a" / "incoming_calls" / f"date={END}" / "part.parquet")
     again = pq.read_table(tmp_path / "b" / "incoming_calls" / f"date={END}" / "part.parquet")
     other = pq.read_table(tmp_path / "c" / "incoming_calls" / f"date={END}" / "part.parquet")
-    assert first.equals(again) and not first.equals(other)
+    assert first.equals(again)
+    assert not first.equals(other)
     assert a.numbers.equals(b.numbers)
 
 
 def test_several_processes_write_the_same_log_as_one(tmp_path):
     one = _generate(tmp_path / "one", seed=4)
     two = _generate(tmp_path / "two", seed=4, workers=2)
-    assert one.rows == two.rows and one.planted_bad == two.planted_bad
+    assert one.rows == two.rows
+    assert one.planted_bad == two.planted_bad
     for day in range(10):
         part = f"date={START + dt.timedelta(days=day)}/part.parquet"
         first = pq.read_table(tmp_path / "one" / "incoming_calls" / part)
@@ -82,7 +84,8 @@ def test_the_platform_reaches_beyond_the_given_accounts(tmp_path):
     accounts = duckdb.sql(
         f"SELECT DISTINCT account_id FROM '{tmp_path}/incoming_calls/*/part.parquet'"
     ).fetchnumpy()["account_id"]
-    assert {7, 8, 9} <= set(accounts.tolist()) and len(accounts) == 50
+    assert {7, 8, 9} <= set(accounts.tolist())
+    assert len(accounts) == 50
 
 
 def test_untidy_numbers_belong_to_planted_callers_and_bad_rows_are_counted(tmp_path):

@@ -44,14 +44,16 @@ def test_input_without_rows_keeps_a_day_that_has_rows(tmp_path, name, content, r
     before = (wh.snapshot("calls").version, wh.read("quarantine_calls"))
     with pytest.raises(InputError, match=reason):
         ingest_files(wh, "calls", DAY, [_file(tmp_path / name, content)])
-    assert wh.snapshot("calls").version == before[0] and wh.count("calls") == 2
+    assert wh.snapshot("calls").version == before[0]
+    assert wh.count("calls") == 2
     assert wh.read("quarantine_calls").equals(before[1])
 
 
 def test_allow_empty_or_a_source_that_states_the_day_is_empty_replaces_it(tmp_path):
     wh = _good_day(tmp_path)
     ingest_files(wh, "calls", DAY, [_file(tmp_path / "h.csv", HEADER + "\n")], allow_empty=True)
-    assert wh.partitions("calls") == [DAY] and wh.count("calls") == 0  # ran, found nothing
+    assert wh.partitions("calls") == [DAY]
+    assert wh.count("calls") == 0
 
     wh = _good_day(tmp_path / "again")
     landing = tmp_path / "landing"
@@ -66,7 +68,8 @@ def test_allow_empty_or_a_source_that_states_the_day_is_empty_replaces_it(tmp_pa
 def test_an_empty_first_run_writes_the_empty_day(tmp_path):
     wh = Warehouse(tmp_path / "wh")
     ingest_files(wh, "calls", DAY, [_file(tmp_path / "h.csv", HEADER + "\n")])
-    assert wh.partitions("calls") == [DAY] and wh.count("calls") == 0
+    assert wh.partitions("calls") == [DAY]
+    assert wh.count("calls") == 0
 
 
 def test_ingest_command_exits_2_naming_the_file_and_takes_allow_empty(tmp_path, callscope_home):
@@ -77,7 +80,8 @@ def test_ingest_command_exits_2_naming_the_file_and_takes_allow_empty(tmp_path, 
     assert runner.invoke(app, ["ingest", str(good), *args]).exit_code == 0
     result = runner.invoke(app, ["ingest", str(empty), *args])
     assert result.exit_code == 2
-    assert str(empty) in result.stderr and "keeps its 2 rows" in result.stderr
+    assert str(empty) in result.stderr
+    assert "keeps its 2 rows" in result.stderr
     assert Warehouse(callscope_home / "warehouse").count("calls") == 2
     assert runner.invoke(app, ["ingest", str(empty), *args, "--allow-empty"]).exit_code == 0
     assert Warehouse(callscope_home / "warehouse").count("calls") == 0

@@ -34,7 +34,8 @@ def test_pages_split_and_errors(api):
         account.call(start + dt.timedelta(days=8 * i))
     client = ComagicDataApi(api.url, access_token="tok-3", page_size=10, clock=NoSleep(api))
     rows = list(client.calls_report("2026-01-01", "2026-08-01"))
-    assert len(rows) == 25 and len({r["id"] for r in rows}) == 25
+    assert len(rows) == 25
+    assert len({r["id"] for r in rows}) == 25
     windows = {(r["params"]["date_from"], r["params"]["date_till"]) for r in api.requests}
     assert ("2026-01-01 00:00:00", "2026-03-31 23:59:59") in windows
     assert ("2026-07-01 00:00:00", "2026-08-01 23:59:59") in windows

@@ -59,13 +59,18 @@ def test_kill_between_fetch_and_write_then_next_poll_writes_once(tmp_path):
         assert not world.rows("calls"), "killed before writing"
 
         result = world.poll()
-        assert result["fetched"] == 6 and result["new"] == 6 and result["processed"] == 6
+        assert result["fetched"] == 6
+        assert result["new"] == 6
+        assert result["processed"] == 6
         again = world.poll()
-        assert again["new"] == 0 and again["processed"] == 0
-        assert len(world.rows("calls")) == 6 and len(world.rows("transcripts")) == 6
+        assert again["new"] == 0
+        assert again["processed"] == 0
+        assert len(world.rows("calls")) == 6
+        assert len(world.rows("transcripts")) == 6
         tags = [
             (r["communication_id"], r["tag"], r["source"]) for r in world.rows("tag_assignments")
         ]
-        assert tags and len(tags) == len(set(tags))
+        assert tags
+        assert len(tags) == len(set(tags))
     finally:
         world.close()

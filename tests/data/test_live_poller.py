@@ -31,7 +31,9 @@ def test_poll_processes_new_communications_once_across_restarts(world):
     account.chat(world.now - 3 * MINUTE)
     account.lead(world.now - 2 * MINUTE)
     first = world.poll()
-    assert first["fetched"] == 7 and first["new"] == 7 and first["processed"] == 7
+    assert first["fetched"] == 7
+    assert first["new"] == 7
+    assert first["processed"] == 7
     assert first["errors"] == 0
     transcripts = {r["communication_id"]: r for r in world.rows("transcripts")}
     assert {transcripts[f"call:{c['id']}"]["status"] for c in calls} == {"ok"}
@@ -42,8 +44,11 @@ def test_poll_processes_new_communications_once_across_restarts(world):
 
     world.now += 5 * MINUTE  # a restart: new store session, new steps, same config store
     again = world.poll()
-    assert again["fetched"] == 7 and again["new"] == 0 and again["processed"] == 0
-    assert len(world.rows("calls")) == 5 and len(world.rows("communications")) == 7
+    assert again["fetched"] == 7
+    assert again["new"] == 0
+    assert again["processed"] == 0
+    assert len(world.rows("calls")) == 5
+    assert len(world.rows("communications")) == 7
     with world.store.session() as session:
         cursors = {c.report: c.position for c in session.scalars(select(LiveCursor))}
     assert cursors == dict.fromkeys(("calls", "chats", "offline_messages"), world.now)
@@ -51,7 +56,8 @@ def test_poll_processes_new_communications_once_across_restarts(world):
     late = account.call(world.now - MINUTE)
     world.now += MINUTE
     third = world.poll()
-    assert third["new"] == 1 and third["processed"] == 1
+    assert third["new"] == 1
+    assert third["processed"] == 1
     windows = [r["params"]["date_from"] for r in world.api.requests
                if r.get("method") == "get.calls_report"]  # fmt: skip
     overlap_start = cursors["calls"] - dt.timedelta(hours=2)
@@ -76,10 +82,13 @@ def test_updated_row_in_the_overlap_is_merged_by_id(world):
     account.account.upsert("calls", updated)
     world.now += MINUTE
     result = world.poll()
-    assert result["new"] == 0 and result["updated"] == 1 and result["processed"] >= 1
+    assert result["new"] == 0
+    assert result["updated"] == 1
+    assert result["processed"] >= 1
     assert ids(world, "calls") == [call["id"]]
     transcript = world.rows("transcripts")
-    assert len(transcript) == 1 and transcript[0]["status"] == "ok"
+    assert len(transcript) == 1
+    assert transcript[0]["status"] == "ok"
     tags = [r["tag"] for r in world.rows("tag_assignments")]
     assert "Потерянный" not in tags
 
@@ -92,7 +101,9 @@ def test_rate_limits_and_transient_failures_are_retried(world):
     world.api.faults = [503, "timeout", 502]
     world.api.timeout_seconds = 3.0
     result = world.poll(page_size=5)
-    assert result["errors"] == 0 and result["new"] == 12 and result["processed"] == 12
+    assert result["errors"] == 0
+    assert result["new"] == 12
+    assert result["processed"] == 12
     assert world.clock.sleeps, "waited for the minute budget or backed off"
     assert world.api.limit_errors == 0
 
@@ -104,7 +115,8 @@ def test_an_expired_token_stops_only_its_source(world):
     world.api.expired_tokens.add(bad.account.token)
     result = world.poll()
     by_account = {a["account"]: a for a in result["accounts"]}
-    assert by_account[5]["status"] == "active" and by_account[5]["new"] == 1
+    assert by_account[5]["status"] == "active"
+    assert by_account[5]["new"] == 1
     assert by_account[6]["status"] == "token_expired"
     assert "new token" in by_account[6]["error_reasons"][0]
     with world.store.session() as session:
@@ -134,7 +146,8 @@ def test_bad_rows_and_pages_go_to_quarantine_and_the_next_poll_goes_on(world):
     assert "missing field talk_duration" in reasons
     assert any("field direction: unknown value" in r for r in reasons)
     assert f"duplicate id {twin['id']} in one page" in reasons
-    assert result["new"] == 1 and ids(world, "calls") == [good["id"]]
+    assert result["new"] == 1
+    assert ids(world, "calls") == [good["id"]]
     quarantined = len(world.rows("quarantine_calls"))
     world.now += MINUTE
     world.poll()
@@ -187,11 +200,14 @@ def test_recordings_are_checked_retried_and_never_paths(world, tmp_path):
     # a call whose recording id is a path is quarantined by the calls contract, never fetched
     assert f"call:{evil['id']}" not in rows
     quarantined = [r for r in world.rows("quarantine_calls") if str(evil["id"]) in r["payload"]]
-    assert quarantined and NOT_AN_ID in quarantined[0]["reason"]
-    assert not (tmp_path / "outside.wav").exists() and not list(tmp_path.glob("*.wav"))
+    assert quarantined
+    assert NOT_AN_ID in quarantined[0]["reason"]
+    assert not (tmp_path / "outside.wav").exists()
+    assert not list(tmp_path.glob("*.wav"))
     with world.store.session() as session:
         fetches = {f.record_id: f for f in session.scalars(select(RecordingFetch))}
-        assert fetches[record].status == "error" and fetches[record].attempts == 1
+        assert fetches[record].status == "error"
+        assert fetches[record].attempts == 1
         assert "../../outside" not in fetches
 
     account.account.recordings[record] = audio  # the link works again
@@ -209,7 +225,8 @@ def test_reference_sync_keeps_local_settings(world):
     site_id, campaign_id = account.site_ids[0], account.campaign_ids[0]
     with world.store.session() as session:
         site = session.get(Site, site_id)
-        assert site.domain_name == f"site{site_id}.example.ru" and site.account_id == 5
+        assert site.domain_name == f"site{site_id}.example.ru"
+        assert site.account_id == 5
         site.is_active = False
         session.get(Campaign, campaign_id).channel = "social"
     account.account.sites[0]["target_call_min_duration"] = 45
@@ -217,5 +234,6 @@ def test_reference_sync_keeps_local_settings(world):
     world.poll()
     with world.store.session() as session:
         site = session.get(Site, site_id)
-        assert site.target_call_min_duration == 45 and site.is_active is False
+        assert site.target_call_min_duration == 45
+        assert site.is_active is False
         assert session.get(Campaign, campaign_id).channel == "social"

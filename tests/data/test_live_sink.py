@@ -31,7 +31,8 @@ def test_two_column_keys_and_new_columns(tmp_path):
     sink.append(wh, "q", DAY, pd.DataFrame({"f": ["x", "x"], "p": ["1", "2"]}), ("f", "p"))
     sink.append(wh, "q", DAY, pd.DataFrame({"f": ["x"], "p": ["2"], "reason": ["r"]}), ("f", "p"))
     frame = wh.read("q").sort_values("p")
-    assert frame["p"].tolist() == ["1", "2"] and frame["reason"].isna().tolist() == [True, False]
+    assert frame["p"].tolist() == ["1", "2"]
+    assert frame["reason"].isna().tolist() == [True, False]
 
 
 def test_concurrent_appends_lose_nothing(tmp_path):

@@ -27,7 +27,8 @@ def test_recording_ids_are_names_not_paths():
         assert is_recording_id(good), good
     for bad in ("../../x", "..", ".hidden", "/etc/passwd", "a/b", "a\\b", "C:x", "", "a\x00b"):
         assert not is_recording_id(bad), bad
-    assert not is_recording_id(None) and not is_recording_id(5)
+    assert not is_recording_id(None)
+    assert not is_recording_id(5)
 
 
 def test_rows_whose_recording_is_a_path_go_to_quarantine(tmp_path):

@@ -23,7 +23,8 @@ def test_quick_benchmark_reports_each_figure_beside_its_baseline(capsys, monkeyp
         ("demo_smarttag_macro_f1", "demo_baseline_macro_f1"),
         ("inference_calls_per_second_one_core", "baseline_inference_calls_per_second_one_core"),
     ):
-        assert figures[ours] >= 0 and figures[base] >= 0
+        assert figures[ours] >= 0
+        assert figures[base] >= 0
     assert 0 < figures["sentirueval_baseline_macro_f1"] <= 1
     assert figures["peak_memory_mb"] > 0
     assert "(baseline:" in capsys.readouterr().out

@@ -44,7 +44,8 @@ def test_starts_from_a_local_checkpoint(tmp_path):
     # the encoder began from the checkpoint's weights, then was fine-tuned
     start = saved.embeddings.position_embeddings.weight
     now = model.network_.encoder.embeddings.position_embeddings.weight
-    assert now.shape == start.shape and not torch.equal(now, start)
+    assert now.shape == start.shape
+    assert not torch.equal(now, start)
     model.save(tmp_path / "tuned")
     assert SmartTagger.load(tmp_path / "tuned").predict_proba(docs[:3]).shape == (3, 3)
 
@@ -61,7 +62,8 @@ def test_masked_lm_pretraining_changes_the_encoder_and_feeds_fine_tuning(tmp_pat
         max_length=64,
         epochs=1,
     )
-    assert (out / "config.json").is_file() and (out / "tokenizer.json").is_file()
+    assert (out / "config.json").is_file()
+    assert (out / "tokenizer.json").is_file()
     encoder = BertModel.from_pretrained(out, local_files_only=True)
     before = {k: v.clone() for k, v in encoder.state_dict().items()}
     from transformers import AutoTokenizer

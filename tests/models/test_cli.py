@@ -81,7 +81,8 @@ def test_train_from_file_refuses_too_few_calls_with_counts(tmp_path):
         ],
     )
     assert result.exit_code == 1
-    assert "at least 1000 labelled calls" in result.stderr and "found 50" in result.stderr
+    assert "at least 1000 labelled calls" in result.stderr
+    assert "found 50" in result.stderr
     assert not (tmp_path / "model").exists()
 
 
@@ -107,7 +108,8 @@ def test_train_from_file_saves_a_model_and_reports_both(tmp_path):
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["smarttag"]["macro_f1"] >= 0 and "baseline" in report
+    assert report["smarttag"]["macro_f1"] >= 0
+    assert "baseline" in report
     assert "macro-F1: SmartTag" in result.stderr
     assert (tmp_path / "model" / "manifest.json").is_file()
 

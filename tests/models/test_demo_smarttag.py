@@ -69,7 +69,9 @@ def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
             resources={
                 "warehouse": WarehouseResource(),
                 "config_store": ConfigStoreResource(),
-                "training_labels": GroundTruthLabelsResource(),
+                "training_labels": GroundTruthLabelsResource(
+                    ground_truth_dir=str(settings.ground_truth_dir)
+                ),
             }
         ),
     )
@@ -79,17 +81,22 @@ def test_demo_trains_over_the_api_mails_locally_and_applies_a_preset():
         dg.DagsterInstance.ephemeral(), defs, summary, token, training=TRAINING, preset=PRESET
     )
 
-    assert outcome["job_ok"] and not summary.failed_steps, summary.failed_steps
+    assert outcome["job_ok"], summary.failed_steps
+    assert not summary.failed_steps, summary.failed_steps
     assert outcome["request"]["status"] == "succeeded"
-    assert summary.checks_passed == 1 and not summary.checks_failed
+    assert summary.checks_passed == 1
+    assert not summary.checks_failed
     [saved] = outcome["mail"]
     assert saved.parent == settings.home / "mail"
     message = email.message_from_bytes(saved.read_bytes())
-    assert "ready" in message["Subject"] and "macro-F1: SmartTag" in message.get_payload()
+    assert "ready" in message["Subject"]
+    assert "macro-F1: SmartTag" in message.get_payload()
     with store.session() as session:
         trained, preset = registry.account_state(session, 1), registry.account_state(session, 2)
-        assert trained["enabled"] and trained["active"]["status"] == "promoted"
-        assert preset["enabled"] and preset["active"]["preset"] == "auto"
+        assert trained["enabled"]
+        assert trained["active"]["status"] == "promoted"
+        assert preset["enabled"]
+        assert preset["active"]["preset"] == "auto"
     assert outcome["preset_account"] == 2
     assert any(str(saved) in note for note in summary.notes)
     store.dispose()

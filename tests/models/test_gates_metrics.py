@@ -9,7 +9,8 @@ from models.training import promotion_decision
 def test_too_few_calls_names_the_counts():
     with pytest.raises(NotEnoughDataError) as error:
         check_gates([["a"]] * 999, None, Gates())
-    assert "1000" in str(error.value) and "999" in str(error.value)
+    assert "1000" in str(error.value)
+    assert "999" in str(error.value)
 
 
 def test_tag_below_minimum_is_named_and_left_out():
@@ -31,7 +32,8 @@ def test_scores_per_tag_macro_and_micro():
     predicted = [["a"], ["a"], ["b", "a"], ["b"]]
     result = score(truth, predicted, ["a", "b"])
     assert result["per_tag"]["a"] == {"precision": 0.6667, "recall": 1.0, "f1": 0.8, "support": 2}
-    assert result["per_tag"]["b"]["precision"] == 0.5 and result["per_tag"]["b"]["recall"] == 0.5
+    assert result["per_tag"]["b"]["precision"] == 0.5
+    assert result["per_tag"]["b"]["recall"] == 0.5
     assert result["macro_f1"] == pytest.approx((0.8 + 0.5) / 2, abs=1e-4)
     assert result["micro_f1"] == pytest.approx(2 * 3 / (5 + 4), abs=1e-4)
 
@@ -58,13 +60,15 @@ def test_promotion_needs_to_beat_baseline_and_active():
     assert promotion_decision(_report(0.8, 0.7))[0]
     assert not promotion_decision(_report(0.7, 0.7))[0]
     passed, reason = promotion_decision(_report(0.8, 0.7, active=0.85))
-    assert not passed and "active" in reason
+    assert not passed
+    assert "active" in reason
     assert promotion_decision(_report(0.9, 0.7, active=0.85))[0]
 
 
 def test_a_perfect_baseline_is_matched_not_beaten():
     passed, reason = promotion_decision(_report(1.0, 1.0))
-    assert passed and "equals the perfect baseline" in reason
+    assert passed
+    assert "equals the perfect baseline" in reason
     assert not promotion_decision(_report(0.98, 1.0))[0]
     assert not promotion_decision(_report(0.9, 0.9))[0]  # below perfect a tie is refused
     assert promotion_decision(_report(1.0, 1.0, active=1.0))[0]

@@ -33,10 +33,13 @@ def test_tags_carry_model_version_and_probability(tiny_model):
     stats = TaggingStats()
     frame = tag_calls(_frame(examples, empty=2), tiny_model, "smarttag:1@v3", None, stats)
     assert list(frame.columns) == COLUMNS
-    assert (frame["source"] == "smarttag").all() and (frame["source_ref"] == "smarttag:1@v3").all()
+    assert (frame["source"] == "smarttag").all()
+    assert (frame["source_ref"] == "smarttag:1@v3").all()
     assert frame["probability"].between(0.0, 1.0).all()
     assert not frame["communication_id"].str.startswith("call:e").any()
-    assert stats.calls == 22 and stats.empty == 2 and stats.tags_set == len(frame)
+    assert stats.calls == 22
+    assert stats.empty == 2
+    assert stats.tags_set == len(frame)
 
 
 def test_tags_the_account_no_longer_has_are_skipped_and_counted(tiny_model):

@@ -36,7 +36,8 @@ def test_preset_tags_without_training_and_retrains_from_its_encoder(store, tmp_p
     assert (preset_dir("real_estate") / "manifest.json").is_file()
     assert report["smarttag"]["macro_f1"] > 0.5
     [real_estate] = [p for p in list_presets() if p["name"] == "real_estate"]
-    assert real_estate["built"] and "Ипотека" in real_estate["tags"]
+    assert real_estate["built"]
+    assert "Ипотека" in real_estate["tags"]
     with pytest.raises(RegistryError, match="not built"), store.session() as session:
         apply_preset(session, 9, "auto", "admin")
 
@@ -45,9 +46,11 @@ def test_preset_tags_without_training_and_retrains_from_its_encoder(store, tmp_p
     ids = write_calls(warehouse, DAY, 9, new_calls, start_id=700)
     with store.session() as session:
         state = apply_preset(session, 9, "real_estate", "admin")
-    assert state["enabled"] and state["active"]["preset"] == "real_estate"
+    assert state["enabled"]
+    assert state["active"]["preset"] == "real_estate"
     frame, stats = smarttag_day(warehouse, store, DAY)
-    assert stats.calls == 40 and len(frame) > 0
+    assert stats.calls == 40
+    assert len(frame) > 0
     assert set(frame["communication_id"]) <= set(ids)
     truth = {cid: set(e.tags) for cid, e in zip(ids, new_calls, strict=True)}
     hits = sum(t in truth[c] for c, t in zip(frame["communication_id"], frame["tag"], strict=True))

@@ -69,13 +69,15 @@ def test_versions_switch_and_rollback(store, tiny_model, tmp_path):
         registry.promote(session, session.get(SmartTagVersion, v1_id), "ml", "ok")
         registry.promote(session, session.get(SmartTagVersion, v2_id), "ml", "ok")
         state = registry.set_enabled(session, 5, True, "admin")
-    assert state["enabled"] and state["active_version"] == 2
+    assert state["enabled"]
+    assert state["active_version"] == 2
     with store.session() as session:
         assert registry.enabled_models(session)[5][1] == "smarttag:5@v2"
         assert registry.activate(session, 5, 1, "admin")["active_version"] == 1
         versions = registry.list_versions(session, 5)
     assert [v["version"] for v in versions] == [1, 2]
-    assert versions[1]["macro_f1"] == 0.8 and versions[0]["data_snapshot_id"] == "snap0.7"
+    assert versions[1]["macro_f1"] == 0.8
+    assert versions[0]["data_snapshot_id"] == "snap0.7"
     assert (registry.account_dir(5) / "2" / "manifest.json").is_file()
     with store.session() as session:
         registry.set_enabled(session, 5, False, "admin")

@@ -20,7 +20,8 @@ def test_sklearn_contract(tiny_model):
     assert not hasattr(fresh, "classes_")
     docs = [e.document for e in calls(5, seed=3)]
     proba = tiny_model.predict_proba(docs)
-    assert proba.shape == (5, 3) and ((proba >= 0) & (proba <= 1)).all()
+    assert proba.shape == (5, 3)
+    assert ((proba >= 0) & (proba <= 1)).all()
     assert tiny_model.predict(docs).shape == (5, 3)
 
 
@@ -110,7 +111,8 @@ def test_missing_checkpoint_names_model_and_setting(tmp_path):
     train = calls(40, seed=1)
     with pytest.raises(ModelMissingError) as error:
         model.fit([e.document for e in train], [e.tags for e in train])
-    assert "checkpoint" in str(error.value) and "nowhere" in str(error.value)
+    assert "checkpoint" in str(error.value)
+    assert "nowhere" in str(error.value)
 
 
 def test_needs_a_tag():
@@ -125,9 +127,11 @@ def test_blend_is_chosen_on_validation_and_survives_saving(tmp_path):
     model = SmartTagger(**{**TINY, "use_encoder": False}, linear_c_grid=(0.5, 8.0)).fit(
         [e.document for e in train], [e.tags for e in train]
     )
-    assert model.network_ is None and [p.view for p in model.linear_] == ["lemma", "surface"]
+    assert model.network_ is None
+    assert [p.view for p in model.linear_] == ["lemma", "surface"]
     assert all(p.C_ in (0.5, 8.0) for p in model.linear_)
-    assert model.weights_.sum() == pytest.approx(1.0) and (model.weights_ >= 0).all()
+    assert model.weights_.sum() == pytest.approx(1.0)
+    assert (model.weights_ >= 0).all()
     docs = [e.document for e in calls(30, seed=5)]
     loaded = SmartTagger.load(model.save(tmp_path / "m"))
     assert np.allclose(loaded.predict_proba(docs), model.predict_proba(docs), atol=1e-6)
@@ -137,7 +141,8 @@ def test_blend_is_chosen_on_validation_and_survives_saving(tmp_path):
     truth = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
     right, wrong = truth * 0.8 + 0.1, (1 - truth) * 0.8 + 0.1
     weights, f1 = choose_weights([wrong, right], truth, single_label=True)
-    assert weights[1] > weights[0] and f1 == 1.0
+    assert weights[1] > weights[0]
+    assert f1 == 1.0
     # parts that are equally right on validation are mixed evenly
     weights, _ = choose_weights([right, right * 0.9 + 0.05], truth, single_label=True)
     assert list(weights) == [0.5, 0.5]
@@ -162,9 +167,12 @@ def test_the_report_shows_how_the_parts_were_chosen(tmp_path):
     assert set(blend) == {"lemma", "surface", "encoder"}
     assert sum(part["weight"] for part in blend.values()) == pytest.approx(1.0)
     for view in ("lemma", "surface"):
-        assert 0.0 <= blend[view]["cv_macro_f1"] <= 1.0 and blend[view]["C"] in (1.0, 4.0, 16.0)
+        assert 0.0 <= blend[view]["cv_macro_f1"] <= 1.0
+        assert blend[view]["C"] in (1.0, 4.0, 16.0)
     assert blend["encoder"]["validation_rows"] == 30  # the 15% validation split
     line = next(x for x in summary_lines(result.report) if x.startswith("blend:"))
-    assert "lemma" in line and "cross-validated F1" in line and "encoder" in line
+    assert "lemma" in line
+    assert "cross-validated F1" in line
+    assert "encoder" in line
     loaded = SmartTagger.load(result.model.save(tmp_path / "m"))
     assert loaded.selection_ == json.loads(json.dumps(result.model.selection_))

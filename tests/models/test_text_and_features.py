@@ -18,7 +18,8 @@ def test_speaker_markers_and_token_types():
         [{"speaker": "client", "text": "хочу ипотеку"}, {"speaker": "employee", "text": "хорошо"}]
     )
     words = token_words(doc, use_lemmas=True)
-    assert words[:3] == ["[CLIENT]", "хотеть", "ипотека"] and words[3] == "[EMPLOYEE]"
+    assert words[:3] == ["[CLIENT]", "хотеть", "ипотека"]
+    assert words[3] == "[EMPLOYEE]"
     tokenizer = train_wordpiece([" ".join(words)] * 3, vocab_size=200, min_frequency=1)
     encoded = encode_documents(tokenizer, [doc], 32, True, typed=True)
     ids = encoded["input_ids"][0].tolist()

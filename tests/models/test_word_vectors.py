@@ -66,13 +66,15 @@ def test_missing_file_names_the_model_and_the_setting(monkeypatch, tmp_path):
     with pytest.raises(ModelMissingError) as error:
         vectors_path()
     message = str(error.value)
-    assert "navec_news_v1" in message and VECTORS_SETTING in message and "natasha" in message
+    assert "navec_news_v1" in message
+    assert VECTORS_SETTING in message
+    assert "natasha" in message
 
 
 def test_corrupt_file_names_the_file(tmp_path):
     broken = tmp_path / "broken.tar"
     broken.write_bytes(b"not a tar file")
-    with pytest.raises(ModelMissingError, match="broken.tar"):
+    with pytest.raises(ModelMissingError, match=r"broken\.tar"):
         WordVectors(broken)
 
 

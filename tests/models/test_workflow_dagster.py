@@ -94,14 +94,17 @@ def test_account_trains_from_a_request_and_tags_the_next_day(env):
     with store.session() as session:
         request = requests.request_as_dict(requests.get_request(session, request_id))
         versions = registry.list_versions(session, 1)
-    assert request["status"] == "succeeded" and request["progress"] == 1.0
+    assert request["status"] == "succeeded"
+    assert request["progress"] == 1.0
     assert versions[0]["status"] == "promoted"
     assert versions[0]["macro_f1"] > versions[0]["baseline_macro_f1"]
     assert set(versions[0]["tags"]) == {"Ипотека", "Доставка", "Жалоба"}
     [message] = mailbox.messages
-    assert message["To"] == "head@example.org" and "ready" in message["Subject"]
+    assert message["To"] == "head@example.org"
+    assert "ready" in message["Subject"]
     text = body(message)
-    assert "macro-F1: SmartTag" in text and "baseline" in text
+    assert "macro-F1: SmartTag" in text
+    assert "baseline" in text
     assert "left out: Рассрочка (0 positive examples)" in text
 
     # the cabinet switches it on; the next day's calls (one with an empty transcript) get tags
@@ -144,7 +147,8 @@ def test_refused_by_gates_sends_the_reason_and_promotes_nothing(env):
         assert "found 60" in request.failure_reason
         assert registry.list_versions(session, 3) == []
     [message] = mailbox.messages
-    assert "failed" in message["Subject"] and "found 60" in body(message)
+    assert "failed" in message["Subject"]
+    assert "found 60" in body(message)
 
 
 @pytest.mark.slow
@@ -179,4 +183,5 @@ def test_blocking_check_keeps_a_model_that_does_not_beat_the_baseline(env):
         assert registry.account_state(session, 4)["active_version"] is None
         assert requests.get_request(session, request_id).status == "failed"
     [message] = mailbox.messages
-    assert "not promoted" in message["Subject"] and "does not beat the baseline" in body(message)
+    assert "not promoted" in message["Subject"]
+    assert "does not beat the baseline" in body(message)

@@ -100,8 +100,10 @@ def test_the_catalogue_drives_the_hints(env):
     recorded = client.get(f"{API}/catalogue/recorded_call", headers=auth(world)).json()
     types = {p["name"]: p["type"] for p in recorded["params"]}
     assert recorded["required"] == ["file_link"]
-    assert types["talk_duration"] == "integer" and types["contact_phone_number"] == "string"
-    assert types["file_link"] == "string" and types["is_lost"] == "boolean"
+    assert types["talk_duration"] == "integer"
+    assert types["contact_phone_number"] == "string"
+    assert types["file_link"] == "string"
+    assert types["is_lost"] == "boolean"
     assert client.get(f"{API}/catalogue/nothing", headers=auth(world)).status_code == 404
 
 
@@ -122,15 +124,17 @@ def rule(receiver, **overrides):
 
 
 def test_save_time_checks_name_the_problem(env):
-    world, settings, _, client, receiver, _ = env
+    world, _settings, _, client, receiver, _ = env
     unknown = rule(receiver, email={"recipients": ["a@b.ru"], "template": "{{file_link}} %nope%"})
     response = client.post(API, json=unknown, headers=auth(world))
-    assert response.status_code == 422 and "'nope'" in response.text
+    assert response.status_code == 422
+    assert "'nope'" in response.text
     no_link = rule(
         receiver, email={"recipients": ["a@b.ru"], "template": "Звонок %communication_id%"}
     )
     response = client.post(API, json=no_link, headers=auth(world))
-    assert response.status_code == 422 and "{{file_link}}" in response.text
+    assert response.status_code == 422
+    assert "{{file_link}}" in response.text
     strict_client = client.strict
     for url in (
         "http://127.0.0.1:8080/x",
@@ -152,7 +156,9 @@ def test_preview_fills_sample_data(env):
     post = client.post(API, json=rule(receiver), headers=auth(world)).json()
     preview = client.post(f"{API}/{post['id']}/preview", headers=auth(world)).json()
     body = json.loads(preview["http"]["body"])
-    assert body["id"] == 1234567 and body["talk"] == 48 and body["phone"] == "79161234567"
+    assert body["id"] == 1234567
+    assert body["talk"] == 48
+    assert body["phone"] == "79161234567"
     assert preview["email"][0]["body"].startswith("Запись: https://")
     get = rule(
         receiver,
@@ -164,7 +170,8 @@ def test_preview_fills_sample_data(env):
     )
     created = client.post(API, json=get, headers=auth(world)).json()
     shown = client.post(f"{API}/{created['id']}/preview", headers=auth(world)).json()["http"]
-    assert shown["method"] == "GET" and "who=Анна Петрова&link=https://" in shown["url"]
+    assert shown["method"] == "GET"
+    assert "who=Анна Петрова&link=https://" in shown["url"]
 
 
 def test_test_send_goes_out_now_over_all_three_channels(env):
@@ -177,13 +184,14 @@ def test_test_send_goes_out_now_over_all_three_channels(env):
     deliveries = sent.json()["deliveries"]
     assert sorted(d["channel"] for d in deliveries) == ["email", "http", "sms"]
     assert {d["status"] for d in deliveries} == {"delivered"}
-    assert len(mailbox.messages) == before_mail + 1 and len(receiver.applied) == before_http + 2
+    assert len(mailbox.messages) == before_mail + 1
+    assert len(receiver.applied) == before_http + 2
     log = client.get(f"{API}/{created['id']}/deliveries", headers=auth(world)).json()
     assert {d["id"] for d in log} == {d["id"] for d in deliveries}
 
 
 def test_a_recorded_call_reaches_the_crm_with_a_link_that_plays_without_a_token(env):
-    world, settings, store, client, receiver, mailbox = env
+    world, settings, store, client, receiver, _mailbox = env
     receiver.behaviour = Behaviour(fail_first=1)
     created = client.post(API, json=rule(receiver), headers=auth(world)).json()
     raised = raise_day(store, settings, Warehouse(settings.warehouse_dir), DAYS[0])
@@ -193,18 +201,21 @@ def test_a_recorded_call_reaches_the_crm_with_a_link_that_plays_without_a_token(
     receiver.behaviour = Behaviour()
     log = client.get(f"{API}/{created['id']}/deliveries", headers=auth(world)).json()
     http = [d for d in log if d["channel"] == "http"]
-    assert http and all(d["status"] == "delivered" and d["attempts"] == 2 for d in http)
+    assert http
+    assert all(d["status"] == "delivered" and d["attempts"] == 2 for d in http)
     assert all(d["response_code"] == 200 for d in http)
     assert {d["recipient"] for d in log if d["channel"] == "email"} == {"boss@okna.ru"}
     sent = [json.loads(r.body) for r in receiver.applied.values() if r.path == "/crm"]
     sent = [s for s in sent if s["id"] != 1234567]  # not the earlier test send's sample
     # campaign 11 has one call a day (call:1 on the first day), sent by each such rule
-    assert sent and {s["id"] for s in sent} == {1}
+    assert sent
+    assert {s["id"] for s in sent} == {1}
     mine = sent[0]
     link = urlsplit(mine["link"])
     assert link.path == "/api/v1/recording-links/call:1"
     played = client.get(f"{link.path}?{link.query}")
-    assert played.status_code == 200 and played.content.startswith(b"RIFF")
+    assert played.status_code == 200
+    assert played.content.startswith(b"RIFF")
     query = parse_qs(link.query)
     other = client.get(f"/api/v1/recording-links/call:7?{link.query}")
     assert other.status_code == 403  # the signature is for call:1 only
@@ -260,7 +271,8 @@ def test_the_platform_posts_telephony_events_signed(env):
         return client.post(f"{API}/intake", content=body, headers=headers)
 
     first = post("p-1")
-    assert first.status_code == 202 and first.json() == {"raised": True, "deliveries": 1}
+    assert first.status_code == 202
+    assert first.json() == {"raised": True, "deliveries": 1}
     assert post("p-1").json() == {"raised": False, "deliveries": 0}
     assert post("p-2", number="74950000000").json() == {"raised": True, "deliveries": 0}
     assert post("p-3", signature="sha256=" + "0" * 64).status_code == 401

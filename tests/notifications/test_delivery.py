@@ -61,8 +61,10 @@ def test_failing_first_tries_are_retried_until_delivered_once(store, settings, r
     report = settle(store, policy(settings), seconds=30)
     assert report.delivered == 5
     rows = deliveries(store)
-    assert {d.status for d in rows} == {"delivered"} and {d.attempts for d in rows} == {3}
-    assert len(receiver.applied) == 5 and receiver.duplicates == 0
+    assert {d.status for d in rows} == {"delivered"}
+    assert {d.attempts for d in rows} == {3}
+    assert len(receiver.applied) == 5
+    assert receiver.duplicates == 0
     assert len(receiver.requests) == 15
     keys = {r.key for r in receiver.requests}
     assert keys == {d.idempotency_key for d in rows}
@@ -81,8 +83,10 @@ def test_the_last_try_fails_with_its_reason(store, settings, receiver):
     raise_all(store, settings, [lost_call(1)], source="test")
     settle(store, policy(settings), seconds=30)
     (row,) = deliveries(store)
-    assert row.status == "failed" and row.attempts == settings.notifications_max_attempts
-    assert row.response_code == 503 and "gave up after 6 attempts: HTTP 503" in row.reason
+    assert row.status == "failed"
+    assert row.attempts == settings.notifications_max_attempts
+    assert row.response_code == 503
+    assert "gave up after 6 attempts: HTTP 503" in row.reason
 
 
 def test_other_4xx_are_not_retried_and_429_is(store, settings, receiver):
@@ -104,10 +108,12 @@ def test_a_receiver_that_hangs_is_cut_off_and_retried(store, settings, receiver)
     raise_all(store, settings, [lost_call(1), lost_call(2)], source="test")
     report = deliver_due(store, policy(settings, timeout=0.5), max_batches=1)
     rows = deliveries(store)
-    assert rows[0].status == "pending" and rows[0].attempts == 1
+    assert rows[0].status == "pending"
+    assert rows[0].attempts == 1
     assert "timed out after 0.5 s" in rows[0].reason
     # the rest of the lane went back untried: a dead receiver costs one attempt per batch
-    assert rows[1].status == "pending" and rows[1].attempts == 0
+    assert rows[1].status == "pending"
+    assert rows[1].attempts == 0
     assert report.claimed == 2
 
 
@@ -119,8 +125,10 @@ def test_a_redirect_to_another_host_is_not_followed(store, settings, receiver):
         raise_all(store, settings, [lost_call(1)], source="test")
         deliver_due(store, policy(settings))
         (row,) = deliveries(store)
-        assert row.status == "failed" and row.response_code == 301
-        assert "not followed" in row.reason and target.requests == []
+        assert row.status == "failed"
+        assert row.response_code == 301
+        assert "not followed" in row.reason
+        assert target.requests == []
     finally:
         target.close()
 
@@ -131,7 +139,8 @@ def test_a_huge_response_is_not_read(store, settings, receiver):
     raise_all(store, settings, [lost_call(1)], source="test")
     deliver_due(store, policy(settings))
     (row,) = deliveries(store)
-    assert row.status == "delivered" and "not read" in row.reason
+    assert row.status == "delivered"
+    assert "not read" in row.reason
 
 
 def test_a_refused_connection_is_retried(store, settings):
@@ -142,7 +151,9 @@ def test_a_refused_connection_is_retried(store, settings):
     raise_all(store, settings, [lost_call(1)], source="test")
     settle(store, policy(settings), seconds=30)
     (row,) = deliveries(store)
-    assert row.status == "failed" and row.attempts == 6 and "ConnectError" in row.reason
+    assert row.status == "failed"
+    assert row.attempts == 6
+    assert "ConnectError" in row.reason
 
 
 def test_private_hosts_are_refused_at_send_time_unless_allowed(store, settings, receiver):
@@ -150,7 +161,8 @@ def test_private_hosts_are_refused_at_send_time_unless_allowed(store, settings, 
     raise_all(store, settings, [lost_call(1)], source="test")
     deliver_due(store, policy(settings, allow_private=False))
     (row,) = deliveries(store)
-    assert row.status == "failed" and "127.0.0.1 is a private address" in row.reason
+    assert row.status == "failed"
+    assert "127.0.0.1 is a private address" in row.reason
     assert receiver.requests == []
 
 

@@ -86,7 +86,8 @@ def test_each_matching_rule_and_recipient_is_a_delivery(store, settings):
             select(NotificationDelivery).where(NotificationDelivery.channel == "http")
         ).all()
     body = json.loads(http[0].message["body"])
-    assert body["n"] in (1, 3) and "/api/v1/recording-links/call:" in body["link"]
+    assert body["n"] in (1, 3)
+    assert "/api/v1/recording-links/call:" in body["link"]
 
 
 def test_the_seed_examples_route_calls_by_number(store, settings):
@@ -139,7 +140,8 @@ def test_outside_the_schedule_nothing_is_queued(store, settings):
     )
     raised = raise_communications(store, settings, communications())
     # calls start at 11:05, 12:05 and 13:05 and end two minutes later: only the 12:07 one
-    assert raised.deliveries == 1 and raised.outside_schedule == 2
+    assert raised.deliveries == 1
+    assert raised.outside_schedule == 2
 
 
 def test_a_rerun_raises_nothing_new_and_live_first_means_nightly_adds_nothing(
@@ -203,8 +205,10 @@ def test_a_rerun_raises_nothing_new_and_live_first_means_nightly_adds_nothing(
     again = raise_day(store, settings, warehouse, DAY)
     assert raise_spam_day(store, settings, warehouse, DAY).events == 1
     assert raise_spam_day(store, settings, warehouse, DAY).events == 0
-    assert live.events > 0 and first.duplicates == live.events
-    assert again.events == 0 and again.deliveries == 0
+    assert live.events > 0
+    assert first.duplicates == live.events
+    assert again.events == 0
+    assert again.deliveries == 0
     assert count(store, NotificationEvent, event="tag_set") == 2  # autotag + system tag
     assert count(store, NotificationEvent, event="smarttag_tag_set") == 1
     assert count(store, NotificationEvent, event="transcript_ready") == 1

@@ -12,7 +12,7 @@ from data.settings import get_settings
 from data.warehouse import Warehouse
 from pipelines.cli.main import app
 from pipelines.defs.notifications import assets, sensors
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, NotificationsResource, WarehouseResource
 from tests.notifications.conftest import add_rule, seed
 from tests.notifications.test_outbox import DAY, communications
 
@@ -37,6 +37,7 @@ def test_the_nightly_asset_raises_once_and_the_cli_and_sensor_deliver(
     resources = {
         "warehouse": WarehouseResource(root=str(settings.warehouse_dir)),
         "config_store": ConfigStoreResource(url=settings.database_url),
+        "notifications": NotificationsResource(),
     }
 
     def materialize():

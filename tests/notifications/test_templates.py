@@ -57,7 +57,10 @@ def test_query_string_is_rfc3986_and_previewed_decoded():
     assert set(encoded) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%"
     )
-    assert "%20" in encoded and "+" not in encoded and "%26" in encoded and "%3D" in encoded
+    assert "%20" in encoded
+    assert "+" not in encoded
+    assert "%26" in encoded
+    assert "%3D" in encoded
     assert request["preview"].endswith("t=" + VALUES["text"])
 
 

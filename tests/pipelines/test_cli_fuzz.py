@@ -182,7 +182,8 @@ def test_the_issue_cases_exit_2_naming_file_line_and_field(tmp_path):
     for name, data, expected in cases:
         path = _write(tmp_path, name, data)
         result = check(["ingest", path, "--date", "2026-05-01", "--table", "calls"], [path])
-        assert result.exit_code == 2 and expected in result.stderr, (name, result.stderr)
+        assert result.exit_code == 2, (name, result.stderr)
+        assert expected in result.stderr, (name, result.stderr)
     rules = _write(tmp_path, "rules.json", AUTOTAG_RULES)
     for data, expected in (
         (NASTY["deep_list"], "bad.jsonl:1: invalid JSON: nested too deeply"),
@@ -192,7 +193,8 @@ def test_the_issue_cases_exit_2_naming_file_line_and_field(tmp_path):
     ):
         bad = _write(tmp_path, "bad.jsonl", data)
         result = check(["autotag", "--rules", rules, "--communications", bad], [bad])
-        assert result.exit_code == 2 and expected in result.stderr, result.stderr
+        assert result.exit_code == 2, result.stderr
+        assert expected in result.stderr, result.stderr
     paths = _write(tmp_path, "paths.csv", b"path,total_conversions\na > b,1\n")
     empty = _write(tmp_path, "empty.csv", b"")
     for args, expected in (
@@ -202,14 +204,16 @@ def test_the_issue_cases_exit_2_naming_file_line_and_field(tmp_path):
         (["--paths", paths, "--model", "markov", "--order", "x"], "'--order'"),
     ):
         result = check(["attribution", *args], [empty])
-        assert result.exit_code == 2 and expected in result.stderr, result.stderr
+        assert result.exit_code == 2, result.stderr
+        assert expected in result.stderr, result.stderr
 
 
 def test_good_files_still_load(tmp_path):
     """The positive case: the fuzz assertions pass on files that work too."""
     path = _write(tmp_path, "calls.csv", NASTY["utf16"])
     result = check(["ingest", path, "--date", "2026-05-01", "--table", "calls"], [path])
-    assert result.exit_code == 0 and json.loads(result.stdout)["rows_in"] == 1
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows_in"] == 1
     rules = _write(tmp_path, "rules.json", AUTOTAG_RULES)
     comms = _write(
         tmp_path,
@@ -217,7 +221,8 @@ def test_good_files_still_load(tmp_path):
         b'\xef\xbb\xbf{"id": "c1", "communication_type": "offline_message", "text": "\xd0\xb4\xd0\xb0"}\n',
     )
     result = check(["autotag", "--rules", rules, "--communications", comms], [comms])
-    assert result.exit_code == 0 and json.loads(result.stdout)["tag"] == "t"
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["tag"] == "t"
 
 
 json_values = st.recursive(
@@ -344,4 +349,5 @@ def test_installed_command_answers_bad_input_in_one_line(args, tmp_path):
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("error: ")

@@ -35,6 +35,8 @@ def test_ingest_bad_arguments_exit_2_with_a_reason(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("id\n1\n")
     result = runner.invoke(app, ["ingest", str(path), "--date", "01.05.2026", "--table", "calls"])
-    assert result.exit_code == 2 and "field date" in result.stderr
+    assert result.exit_code == 2
+    assert "field date" in result.stderr
     result = runner.invoke(app, ["ingest", str(path), "--date", "2026-05-01", "--table", "nope"])
-    assert result.exit_code == 2 and "unknown table 'nope'" in result.stderr
+    assert result.exit_code == 2
+    assert "unknown table 'nope'" in result.stderr

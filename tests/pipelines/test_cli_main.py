@@ -35,10 +35,12 @@ def test_every_listed_command_is_the_one_its_module_registers():
     context = typer.main.get_command(app).make_context("callscope", ["demo"])
     for name in COMMANDS:
         command = group.get_command(context, name)
-        assert command is not None and command.name == name
+        assert command is not None
+        assert command.name == name
         assert command.callback is not None or getattr(command, "commands", None)
 
 
 def test_a_command_runs_through_the_lazy_group():
     result = CliRunner().invoke(app, ["demo", "run", "--help"])
-    assert result.exit_code == 0 and "--days" in result.output
+    assert result.exit_code == 0
+    assert "--days" in result.output

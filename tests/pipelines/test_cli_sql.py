@@ -58,7 +58,8 @@ def test_sql_reads_the_snapshot_current_when_it_starts(warehouse):
 def test_sql_refuses_to_write_with_exit_2_and_the_reason(warehouse, statement, tmp_path):
     result = runner.invoke(app, ["sql", statement])
     assert result.exit_code == 2
-    assert "read-only" in result.stderr and "Traceback" not in result.output
+    assert "read-only" in result.stderr
+    assert "Traceback" not in result.output
     assert warehouse.count("calls") == 3
 
 
@@ -66,14 +67,16 @@ def test_sql_cannot_read_files_outside_the_warehouse(warehouse, tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n")
     result = runner.invoke(app, ["sql", f"SELECT * FROM read_csv('{secret}')"])
-    assert result.exit_code == 2 and "disabled by configuration" in result.stderr
+    assert result.exit_code == 2
+    assert "disabled by configuration" in result.stderr
 
 
 def test_sql_errors_are_one_line_exit_2(warehouse):
     for bad in ("SELECT * FROM nowhere", "SELEC 1", ""):
         result = runner.invoke(app, ["sql", bad])
         assert result.exit_code == 2, bad
-        assert result.stderr.startswith("error: sql: ") and result.stderr.count("\n") == 1
+        assert result.stderr.startswith("error: sql: ")
+        assert result.stderr.count("\n") == 1
 
 
 def test_warehouse_compact_and_vacuum_commands(warehouse):
@@ -82,7 +85,8 @@ def test_warehouse_compact_and_vacuum_commands(warehouse):
     assert result.exit_code == 0, result.output
     assert '"calls": ["2026-05-02"]' in result.stdout
     result = runner.invoke(app, ["warehouse", "vacuum"])
-    assert result.exit_code == 0 and '"calls": 0' in result.stdout  # all inside the window
+    assert result.exit_code == 0
+    assert '"calls": 0' in result.stdout
     assert runner.invoke(app, ["warehouse", "vacuum", "--retention-hours", "0"]).exit_code == 2
     assert runner.invoke(app, ["warehouse", "compact", "--table", "nope"]).exit_code == 2
     assert warehouse.read("calls")["id"].tolist() == [2, 1, 3, 4]

@@ -29,7 +29,8 @@ def test_every_asset_has_a_group_and_a_description():
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if node.is_materializable:
-            assert node.group_name and node.group_name != "default", key
+            assert node.group_name, key
+            assert node.group_name != "default", key
             assert node.description, key
 
 

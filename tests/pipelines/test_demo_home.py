@@ -101,7 +101,8 @@ def test_prepare_seeds_a_new_home_and_its_own_database(tmp_path):
     assert (prepared.home / HOME_MARKER).is_file()
     assert prepared.database_url.endswith("demo/config.sqlite3")
     assert is_demo_database(prepared.database_url)
-    assert prepared.counts and (prepared.home / "admin-token").is_file()
+    assert prepared.counts
+    assert (prepared.home / "admin-token").is_file()
 
 
 def test_demo_run_refuses_a_home_that_is_not_a_demo_one_with_exit_2(tmp_path):

@@ -8,7 +8,12 @@ from data.config.models.core import Account, Site
 from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from pipelines.defs.ingest import assets, checks
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import (
+    ConfigStoreResource,
+    LandingResource,
+    QuarantineLimitResource,
+    WarehouseResource,
+)
 
 DAY = "2026-05-01"
 
@@ -67,6 +72,8 @@ def _materialize(home, selection, quarantine_limit=0.9):
         resources={
             "warehouse": WarehouseResource(root=str(home / "warehouse")),
             "config_store": ConfigStoreResource(url=store.url),
+            "landing": LandingResource(home=str(home)),
+            "quarantine_limit": QuarantineLimitResource(),
         },
         raise_on_error=False,
     )

@@ -29,17 +29,21 @@ def test_sources_and_one_live_poll(callscope_home, monkeypatch):
             app, ["sources", "add", "comagic", "--account", "9", "--token", TOKEN, "--url", api.url]
         )
         assert added.exit_code == 0, added.output
-        assert TOKEN not in added.output and json.loads(added.output)["token"] == "****cdef"
+        assert TOKEN not in added.output
+        assert json.loads(added.output)["token"] == "****cdef"
         listed = runner.invoke(app, ["sources", "list"])
-        assert TOKEN not in listed.output and json.loads(listed.output)["url"] == api.url
+        assert TOKEN not in listed.output
+        assert json.loads(listed.output)["url"] == api.url
 
         first = runner.invoke(app, ["live", "run", "--once"])
         assert first.exit_code == 0, first.output
         summary = json.loads(first.output.strip().splitlines()[-1])
         assert (summary["fetched"], summary["new"], summary["processed"]) == (3, 3, 3)
-        assert summary["accounts"][0]["account"] == 9 and summary["errors"] == 0
+        assert summary["accounts"][0]["account"] == 9
+        assert summary["errors"] == 0
         again = json.loads(runner.invoke(app, ["live", "run", "--once"]).output.splitlines()[-1])
         assert (again["new"], again["processed"]) == (0, 0)
 
     bad = runner.invoke(app, ["sources", "add", "comagic", "--account", "9", "--token", " "])
-    assert bad.exit_code == 2 and "the token is empty" in bad.output
+    assert bad.exit_code == 2
+    assert "the token is empty" in bad.output

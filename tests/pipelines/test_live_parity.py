@@ -69,7 +69,8 @@ def test_live_micro_batches_equal_the_nightly_day(tmp_path):
                 account.account.upsert("calls", repeat)
             world.now += dt.timedelta(minutes=30)
             result = world.poll()
-            assert result["errors"] == 0 and result["processed"] > 0
+            assert result["errors"] == 0
+            assert result["processed"] > 0
 
         nightly_wh = Warehouse(tmp_path / "nightly")
         _verdicts(nightly_wh, day - dt.timedelta(days=1))
@@ -81,7 +82,8 @@ def test_live_micro_batches_equal_the_nightly_day(tmp_path):
         # the nightly run reads what the poller landed: the live rows, merged by id, last wins
         for table in ("calls", "chats", "offline_messages"):
             result = ingest_day(nightly_wh, landing, table, day, sites)
-            assert result.reconciles and result.files >= batches
+            assert result.reconciles
+            assert result.files >= batches
         nightly_wh.write_partition(
             "communications", day, build_communications(nightly_wh, day, frame)
         )
@@ -104,8 +106,10 @@ def test_live_micro_batches_equal_the_nightly_day(tmp_path):
             key = KEYS.get(table, "communication_id")
             assert _canonical(live_rows, key) == _canonical(nightly_rows, key), table
             checked[table] = len(nightly_rows)
-        assert checked["calls"] == 13 and checked["communications"] == 19
-        assert checked["spam_tag_assignments"] == 2 and checked["blocked_calls"] == 1
+        assert checked["calls"] == 13
+        assert checked["communications"] == 19
+        assert checked["spam_tag_assignments"] == 2
+        assert checked["blocked_calls"] == 1
         tags = set(nightly_wh.read("tag_assignments", day, day)["tag"])
         assert {"Ипотека", "Потерянный", "спам"} <= tags
         assert (world.warehouse.read("transcripts", day, day)["status"] == "ok").sum() >= 9

@@ -12,7 +12,8 @@ def test_live_sensor_is_running_by_default_and_requests_a_poll():
     assert sensor.job_name == "live_poll"
     with dg.instance_for_test() as instance:
         result = live_sources_sensor(dg.build_sensor_context(instance=instance))
-        assert isinstance(result, dg.RunRequest) and result.run_key.startswith("live-")
+        assert isinstance(result, dg.RunRequest)
+        assert result.run_key.startswith("live-")
 
 
 def test_live_poll_job_runs_with_no_source(tmp_path):
@@ -21,4 +22,5 @@ def test_live_poll_job_runs_with_no_source(tmp_path):
     assert result.success
     outputs = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
     metadata = outputs[0].event_specific_data.metadata
-    assert metadata["sources"].value == 0 and metadata["fetched"].value == 0
+    assert metadata["sources"].value == 0
+    assert metadata["fetched"].value == 0

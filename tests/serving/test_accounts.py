@@ -24,12 +24,13 @@ def _all_ids(client, headers, **params):
             return items
 
 
-@pytest.mark.parametrize("login, account", [("admin", 1), ("admin2", OTHER_ACCOUNT)])
+@pytest.mark.parametrize(("login", "account"), [("admin", 1), ("admin2", OTHER_ACCOUNT)])
 def test_each_admin_sees_exactly_their_account(client, world, login, account):
     headers = auth(world, login)
     assert set(_all_ids(client, headers)) == of_account(world, account)
     tagged = set(_all_ids(client, headers, tag=["Ипотека"]))
-    assert tagged and tagged <= of_account(world, account)
+    assert tagged
+    assert tagged <= of_account(world, account)
     sites = {s["id"] for s in client.get("/api/v1/sites", headers=headers).json()}
     assert sites == ({1, 2} if account == 1 else {3})
     campaigns = {c["id"] for c in client.get("/api/v1/campaigns", headers=headers).json()}
@@ -80,16 +81,19 @@ def test_naming_another_accounts_objects_is_422_naming_the_field(mutable_client,
     campaign = mutable_client.post(
         "/api/v1/campaigns", json={"site_id": 3, "name": "x", "channel": "advert"}, headers=admin
     )
-    assert campaign.status_code == 422 and "site_id" in campaign.json()["detail"]
+    assert campaign.status_code == 422
+    assert "site_id" in campaign.json()["detail"]
     user_id = mutable_world.user_ids["agency_b"]
     rights = {"campaigns": [{"campaign_id": 31, "view": True}]}
     put = mutable_client.put(f"/api/v1/users/{user_id}/rights", json=rights, headers=admin)
-    assert put.status_code == 422 and "campaigns[0].campaign_id" in put.json()["detail"]
+    assert put.status_code == 422
+    assert "campaigns[0].campaign_id" in put.json()["detail"]
     call = next(c for c in mutable_world.communications["a"] if c.startswith("call:"))
     tag = mutable_client.post(
         f"/api/v1/communications/{call}/tags", json={"tag": "Только второй"}, headers=admin
     )
-    assert tag.status_code == 422 and "tag" in tag.json()["detail"]
+    assert tag.status_code == 422
+    assert "tag" in tag.json()["detail"]
     notification = mutable_client.post(
         "/api/v1/notifications",
         json={
@@ -100,7 +104,8 @@ def test_naming_another_accounts_objects_is_422_naming_the_field(mutable_client,
         },
         headers=admin,
     )
-    assert notification.status_code == 422 and "site_ids" in notification.text
+    assert notification.status_code == 422
+    assert "site_ids" in notification.text
 
 
 def test_rules_of_one_account_are_its_own(mutable_client, mutable_world):
@@ -145,7 +150,8 @@ def test_rules_of_one_account_are_its_own(mutable_client, mutable_world):
                 for v in versioned.current_rules(session, "transcription")
                 if v.rule_key == "1:t-acc"
             ]
-            assert current.account_id == 1 and current.payload["enabled"] is False
+            assert current.account_id == 1
+            assert current.payload["enabled"] is False
     finally:
         store.dispose()
     assert {(1, "r-acc"), (OTHER_ACCOUNT, "r-acc")} <= owners
@@ -215,7 +221,8 @@ def test_nobody_grants_rights_they_do_not_hold(mutable_client, mutable_world):
     )
     assert members.status_code == 403
     me = mutable_client.get("/api/v1/me", headers=manager).json()
-    assert me["rights"]["full_access"] is False and "antispam" not in me["rights"]["interfaces"]
+    assert me["rights"]["full_access"] is False
+    assert "antispam" not in me["rights"]["interfaces"]
 
 
 def test_a_token_is_only_for_its_own_user(mutable_client, mutable_world):

@@ -76,9 +76,9 @@ def test_switches_work_independently(mutable_client, mutable_world):
         json={"tag_enabled": True, "block_enabled": False},
         headers=admin,
     ).json()
-    assert (
-        changed["tag_enabled"] and not changed["block_enabled"] and changed["updated_by"] == "admin"
-    )
+    assert changed["tag_enabled"]
+    assert not changed["block_enabled"]
+    assert changed["updated_by"] == "admin"
     assert (
         mutable_client.get(
             "/api/v1/antispam/settings", headers=auth(mutable_world, "agency_b")
@@ -96,12 +96,14 @@ def test_black_and_white_lists_with_comments(mutable_client, mutable_world):
     )
     assert added.status_code == 201
     entry = added.json()
-    assert entry["number"] == "79165554433" and entry["added_by"] == "admin"
+    assert entry["number"] == "79165554433"
+    assert entry["added_by"] == "admin"
     # a number sits on one list at a time: adding it to the white list moves it there
     moved = mutable_client.post(
         "/api/v1/antispam/lists/white", json={"number": "+79165554433"}, headers=admin
     )
-    assert moved.status_code == 201 and moved.json()["list_kind"] == "white"
+    assert moved.status_code == 201
+    assert moved.json()["list_kind"] == "white"
     assert mutable_client.get("/api/v1/antispam/lists/black", headers=admin).json() == []
     entry = mutable_client.post(
         "/api/v1/antispam/lists/black",
@@ -142,7 +144,8 @@ def test_list_numbers_are_masked_without_contact_rights(mutable_client, mutable_
     added = mutable_client.post(
         "/api/v1/antispam/lists/white", json={"number": "79161112233"}, headers=b
     )
-    assert added.status_code == 201 and added.json()["number"] == "7916*****33"
+    assert added.status_code == 201
+    assert added.json()["number"] == "7916*****33"
 
 
 def test_flagged_numbers_with_reasons(spam_tables, mutable_client, mutable_world):
@@ -183,7 +186,8 @@ def test_reports_listing_and_unknown_report(client, world):
         params={"date_from": "2026-05-02", "date_till": "2026-05-02"},
         headers=admin,
     ).json()
-    assert ranged["total"] == 6 and {r["date"] for r in ranged["rows"]} == {"2026-05-02"}
+    assert ranged["total"] == 6
+    assert {r["date"] for r in ranged["rows"]} == {"2026-05-02"}
     # attribution by channel is computed over the whole platform: an account's admin is
     # refused, a platform operator reads it
     refused = client.get("/api/v1/reports/attribution", params={"model": "last"}, headers=admin)

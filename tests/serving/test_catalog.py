@@ -9,7 +9,8 @@ def test_site_settings_can_be_read_and_changed_with_edit(mutable_client, mutable
         "/api/v1/sites/2", json={"target_call_min_duration": 45, "sales_enabled": False}, headers=b
     )
     assert changed.status_code == 200
-    assert changed.json()["target_call_min_duration"] == 45 and not changed.json()["sales_enabled"]
+    assert changed.json()["target_call_min_duration"] == 45
+    assert not changed.json()["sales_enabled"]
     # view without edit
     assert (
         mutable_client.patch("/api/v1/sites/1", json={"cookie_lifetime": 5}, headers=b).status_code
@@ -32,7 +33,8 @@ def test_site_creation_needs_the_new_sites_right(mutable_client, mutable_world):
         == 403
     )
     created = mutable_client.post("/api/v1/sites", json=body, headers=auth(mutable_world, "admin"))
-    assert created.status_code == 201 and created.json()["domain_name"] == "новый-сайт.рф"
+    assert created.status_code == 201
+    assert created.json()["domain_name"] == "новый-сайт.рф"
     # a site with campaigns cannot be deleted; an empty one can
     assert (
         mutable_client.delete("/api/v1/sites/1", headers=auth(mutable_world, "admin")).status_code
@@ -61,7 +63,8 @@ def test_campaign_lifecycle_follows_the_site_and_campaign_rows(mutable_client, m
     listed = mutable_client.get("/api/v1/campaigns", params={"site_id": 1}, headers=a).json()
     assert {c["id"] for c in listed} >= {11, 12}
     deletable = {c["id"]: c["deletable"] for c in listed}
-    assert deletable[11] is True and deletable[12] is False
+    assert deletable[11] is True
+    assert deletable[12] is False
     assert mutable_client.delete("/api/v1/campaigns/11", headers=a).status_code == 204
     assert (
         mutable_client.get("/api/v1/campaigns/11", headers=auth(mutable_world, "admin")).status_code

@@ -44,7 +44,8 @@ def test_filters_by_date_type_site_campaign(client, world):
     day = _ids(client, world, date_from="2026-05-02T00:00:00", date_till="2026-05-02T23:59:59")
     assert len(day) == 14
     chats = _ids(client, world, communication_type=["chat"])
-    assert chats and all(c.startswith("chat:") for c in chats)
+    assert chats
+    assert all(c.startswith("chat:") for c in chats)
     campaign = _ids(client, world, campaign_id=[21, 23])
     assert len(campaign) == 12
     site = _ids(client, world, site_id=[2])
@@ -79,9 +80,8 @@ def test_text_search_handles_inflection_case_and_yo(client, world):
 
 def test_tag_and_spam_filters(client, world):
     tagged = set(_ids(client, world, tag=["Ипотека"]))
-    assert tagged and all(
-        c in world.communications["a"] + world.communications["b"] for c in tagged
-    )
+    assert tagged
+    assert all(c in world.communications["a"] + world.communications["b"] for c in tagged)
     assert set(_ids(client, world, is_spam=False)) == of_account(world, 1)
     assert _ids(client, world, is_spam=True) == []
 
@@ -95,7 +95,8 @@ def test_detail_has_transcript_prosody_and_tag_provenance(client, world):
     assert detail["transcript"]["prosody"] == {"client": {"pitch_mean": 180.0}}
     assert detail["has_recording"] is True
     tags = {t["tag"]: t for t in detail["tag_provenance"]}
-    assert tags["Ипотека"]["source"] == "autotag" and tags["Ипотека"]["source_ref"] == "r1@1"
+    assert tags["Ипотека"]["source"] == "autotag"
+    assert tags["Ипотека"]["source_ref"] == "r1@1"
     assert tags["Ипотека"]["evidence"] == [{"word": "ипотека"}]
     assert detail["date_time"].endswith("+03:00")
     lead = world.communications["none"][0]
@@ -119,7 +120,8 @@ def test_manual_tags_are_recorded_with_provenance(mutable_client, mutable_world)
     )
     assert added.status_code == 201
     manual = next(t for t in added.json() if t["tag"] == "Целевой клиент")
-    assert manual["source"] == "manual" and manual["set_by"] == "agency_a"
+    assert manual["source"] == "manual"
+    assert manual["set_by"] == "agency_a"
     listed = mutable_client.get(
         "/api/v1/communications", params={"tag": "Целевой клиент"}, headers=a
     ).json()
@@ -133,7 +135,8 @@ def test_manual_tags_are_recorded_with_provenance(mutable_client, mutable_world)
         == 422
     )
     removed = mutable_client.delete(f"/api/v1/communications/{call}/tags/Целевой клиент", headers=a)
-    assert removed.status_code == 200 and all(t["tag"] != "Целевой клиент" for t in removed.json())
+    assert removed.status_code == 200
+    assert all(t["tag"] != "Целевой клиент" for t in removed.json())
     detail = mutable_client.get(f"/api/v1/communications/{call}", headers=a).json()
     assert [(e["tag"], e["action"], e["actor"]) for e in detail["tag_history"]] == [
         ("Целевой клиент", "set", "agency_a"),
@@ -178,5 +181,6 @@ def test_csv_export_has_every_filtered_row(client, world):
         headers=auth(world, "admin"),
     )
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert len(rows) == 6 and {r["campaign_id"] for r in rows} == {"21"}
+    assert len(rows) == 6
+    assert {r["campaign_id"] for r in rows} == {"21"}
     assert response.headers["content-disposition"].startswith("attachment")

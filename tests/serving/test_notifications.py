@@ -61,23 +61,28 @@ def test_create_read_version_and_delete(mutable_client, users):
     created = mutable_client.post("/api/v1/notifications", json=_rule(), headers=a)
     assert created.status_code == 201, created.text
     rule = created.json()
-    assert rule["version"] == 1 and rule["created_by"] == "notifier_a"
-    assert rule["campaign_ids"] == [12] and rule["enabled"] is True
+    assert rule["version"] == 1
+    assert rule["created_by"] == "notifier_a"
+    assert rule["campaign_ids"] == [12]
+    assert rule["enabled"] is True
     path = f"/api/v1/notifications/{rule['id']}"
     assert mutable_client.get(path, headers=a).json()["name"] == rule["name"]
 
     off = mutable_client.patch(path, json={"enabled": False}, headers=a)
-    assert off.status_code == 200 and off.json()["enabled"] is False
+    assert off.status_code == 200
+    assert off.json()["enabled"] is False
     assert off.json()["version"] == 2
     replaced = mutable_client.put(
         path,
         json=_rule(event="recorded_call", email={"recipients": ["a@b.ru"]}, http=None),
         headers=a,
     )
-    assert replaced.json()["version"] == 3 and replaced.json()["event"] == "recorded_call"
+    assert replaced.json()["version"] == 3
+    assert replaced.json()["event"] == "recorded_call"
     history = mutable_client.get(f"{path}/history", headers=a).json()
     assert [v["version"] for v in history] == [1, 2, 3]
-    assert history[0]["valid_to"] is not None and history[-1]["valid_to"] is None
+    assert history[0]["valid_to"] is not None
+    assert history[-1]["valid_to"] is None
     assert [v["rule"]["enabled"] for v in history] == [True, False, True]
 
     assert mutable_client.delete(path, headers=a).status_code == 204

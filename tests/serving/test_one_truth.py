@@ -61,7 +61,7 @@ def _items(client, world, **params):
 
 
 def test_spam_written_by_antispam_is_found_by_is_spam(tagged):
-    world, client, short, _, inactive = tagged
+    world, client, short, _, _inactive = tagged
     # the switched-off site's call is not tagged at all, spam included
     assert [i["communication_id"] for i in _items(client, world, is_spam=True)] == [short]
     assert short not in {i["communication_id"] for i in _items(client, world, is_spam=False)}
@@ -85,8 +85,10 @@ def test_tags_agree_with_the_attributes(tagged):
         assert ("Нецелевой" in tags) == non_target, item
         assert ("Повторный" in tags) == bool(item["is_repeat"]), item
     by_id = {i["communication_id"]: i for i in items}
-    assert by_id[short]["is_target"] is False and "Нецелевой" in by_id[short]["tags"]
-    assert by_id[repeat]["is_repeat"] is True and "Повторный" in by_id[repeat]["tags"]
+    assert by_id[short]["is_target"] is False
+    assert "Нецелевой" in by_id[short]["tags"]
+    assert by_id[repeat]["is_repeat"] is True
+    assert "Повторный" in by_id[repeat]["tags"]
 
 
 def test_removing_non_target_by_hand_wins_in_the_api_and_the_reports(tagged):
@@ -107,7 +109,8 @@ def test_removing_non_target_by_hand_wins_in_the_api_and_the_reports(tagged):
     removed = client.delete(f"/api/v1/communications/{short}/tags/Нецелевой", headers=headers)
     assert removed.status_code == 200, removed.text
     item = next(i for i in _items(client, world) if i["communication_id"] == short)
-    assert item["is_target"] is True and "Нецелевой" not in item["tags"]
+    assert item["is_target"] is True
+    assert "Нецелевой" not in item["tags"]
     detail = client.get(f"/api/v1/communications/{short}", headers=headers).json()
     assert detail["is_target"] is True
 
@@ -115,5 +118,6 @@ def test_removing_non_target_by_hand_wins_in_the_api_and_the_reports(tagged):
     with store.session() as session:
         decided = load_manual_target(session)
     store.dispose()
-    assert decided[short][0] is True and "admin" in decided[short][1]
+    assert decided[short][0] is True
+    assert "admin" in decided[short][1]
     assert target_count(decided) == before + 1

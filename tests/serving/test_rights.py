@@ -97,8 +97,10 @@ def test_one_function_masks_contacts_for_every_serializer():
     }
     without = EffectiveRights.combine([RightsSetData()])
     masked = shown_contacts(record, without)
-    assert masked["contact_phone_number"] == "7916*****67" and masked["number"] == "7495*****33"
+    assert masked["contact_phone_number"] == "7916*****67"
+    assert masked["number"] == "7495*****33"
     assert masked["email"] == "i***@example.ru"
-    assert masked["visitor_name"] == "Иван" and masked["campaign_id"] == 11
+    assert masked["visitor_name"] == "Иван"
+    assert masked["campaign_id"] == 11
     allowed = EffectiveRights.combine([RightsSetData(contact_data=Perm(view=True))])
     assert shown_contacts(record, allowed) == record

@@ -98,7 +98,8 @@ def test_report_rows_are_filtered_by_campaign(client, world, login):
         response = client.get(
             "/api/v1/reports/end-to-end", params={"campaign_id": campaign_id}, headers=headers
         )
-        assert response.status_code == 200 and response.json()["rows"] == []
+        assert response.status_code == 200
+        assert response.json()["rows"] == []
     # an account-wide report would show the other agency's results: refused
     assert client.get("/api/v1/reports/attribution", headers=headers).status_code == 403
 
@@ -107,7 +108,8 @@ def test_report_rows_are_filtered_by_campaign(client, world, login):
 def test_deals_follow_the_campaign_of_their_communication(client, world, login):
     page = client.get("/api/v1/reports/deals", headers=auth(world, login)).json()
     shown = {row["communication_id"] for row in page["rows"]}
-    assert shown and shown <= set(world.communications[OWN_KEY[login]])
+    assert shown
+    assert shown <= set(world.communications[OWN_KEY[login]])
     assert not shown & set(world.communications[OWN_KEY[OTHER[login]]])
 
 
@@ -126,12 +128,14 @@ def test_contact_data_is_masked_without_its_right(client, world):
     assert with_right.json()["contact"]["email"] == "ivan@example.ru"
     assert with_right.json()["contact_phone_number"].isdigit()
     masked = without.json()
-    assert "*" in masked["contact_phone_number"] and "*" in masked["contact"]["phone_number"]
+    assert "*" in masked["contact_phone_number"]
+    assert "*" in masked["contact"]["phone_number"]
     assert masked["contact"]["email"] == "i***@example.ru"
     listed = _all_pages(client, auth(world, "agency_b"))
     assert all("*" in i["contact_phone_number"] for i in listed if i["contact_phone_number"])
     exported = client.get("/api/v1/communications/export.csv", headers=auth(world, "agency_b"))
-    assert "7916" in exported.text and all(
+    assert "7916" in exported.text
+    assert all(
         "*" in row["contact_phone_number"] for row in csv.DictReader(io.StringIO(exported.text))
     )
 
@@ -148,7 +152,8 @@ def test_recordings_need_their_right(client, world):
     response = client.get(
         f"/api/v1/communications/{own_call_a}/recording", headers=auth(world, "agency_a")
     )
-    assert response.status_code == 200 and response.content.startswith(b"RIFF")
+    assert response.status_code == 200
+    assert response.content.startswith(b"RIFF")
 
 
 def test_delete_without_edit_cannot_be_granted(client, world):
@@ -177,7 +182,8 @@ def test_integrated_and_no_campaign_campaigns_cannot_be_deleted(client, world):
         if row["campaign_id"] == 12:
             row.update(edit=True, delete=True)
     response = client.put(f"/api/v1/users/{user_id}/rights", json=rights, headers=admin)
-    assert response.status_code == 422 and "cannot be granted" in response.text
+    assert response.status_code == 422
+    assert "cannot be granted" in response.text
 
 
 def test_agency_cannot_manage_users_or_read_others_rights(client, world):
@@ -209,7 +215,8 @@ def test_every_id_of_account_one_is_refused_to_account_twos_admin(client, world)
         report = client.get(
             "/api/v1/reports/end-to-end", params={"campaign_id": campaign_id}, headers=headers
         )
-        assert report.status_code == 200 and report.json()["rows"] == []
+        assert report.status_code == 200
+        assert report.json()["rows"] == []
     for login in ("admin", "agency_a", "agency_b"):
         user_id = world.user_ids[login]
         assert client.get(f"/api/v1/users/{user_id}", headers=headers).status_code == 404
@@ -221,7 +228,7 @@ def test_every_id_of_account_one_is_refused_to_account_twos_admin(client, world)
     assert listed == of_account(world, 2)
 
 
-@pytest.mark.parametrize("login, shown", [("agency_a", {11.0}), ("agency_b", {21.0})])
+@pytest.mark.parametrize(("login", "shown"), [("agency_a", {11.0}), ("agency_b", {21.0})])
 def test_report_deals_with_float_campaign_ids(client, world, login, shown):
     """``report_deals`` keeps campaign_id as a float; rights still apply, no 500."""
     response = client.get("/api/v1/reports/report_deals", headers=auth(world, login))
@@ -233,7 +240,7 @@ def test_report_deals_with_float_campaign_ids(client, world, login, shown):
 
 
 @pytest.mark.parametrize(
-    "login, campaigns", [("agency_a", {11, 12}), ("admin", set(CAMPAIGNS)), ("admin2", {31})]
+    ("login", "campaigns"), [("agency_a", {11, 12}), ("admin", set(CAMPAIGNS)), ("admin2", {31})]
 )
 def test_report_totals_over_a_period_are_the_callers_rows_summed(client, world, login, campaigns):
     headers = auth(world, login)
@@ -243,7 +250,8 @@ def test_report_totals_over_a_period_are_the_callers_rows_summed(client, world, 
     assert total.status_code == 200, total.text
     (row,) = total.json()["rows"]
     # the world's report: 10 visits, 300 cost and 1000 revenue per campaign and day
-    assert row["visits"] == 10 * 3 * len(campaigns) and row["cost"] == 300 * 3 * len(campaigns)
+    assert row["visits"] == 10 * 3 * len(campaigns)
+    assert row["cost"] == 300 * 3 * len(campaigns)
     assert row["roi"] == pytest.approx((1000 - 300) / 300)
     grouped = client.get(path, params={**period, "group_by": "campaign_id"}, headers=headers)
     by_campaign = {r["campaign_id"]: r["visits"] for r in grouped.json()["rows"]}

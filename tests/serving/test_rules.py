@@ -43,7 +43,8 @@ def test_bad_autotag_rules_are_422_naming_the_field(mutable_client, mutable_worl
     response = mutable_client.put(
         "/api/v1/autotag-rules/Ипотека", json={"rules": [bad_op]}, headers=admin
     )
-    assert response.status_code == 422 and "op" in response.text
+    assert response.status_code == 422
+    assert "op" in response.text
     no_words = {**RULE, "conditions": [{"op": "contains_any", "keywords": ["!!!"]}]}
     response = mutable_client.put(
         "/api/v1/autotag-rules/Ипотека", json={"rules": [no_words]}, headers=admin
@@ -78,7 +79,8 @@ def test_transcription_rule_on_off_keeps_history(mutable_client, mutable_world):
     created = mutable_client.put(
         "/api/v1/transcription-rules/t1", json={"campaign_ids": [11, 21]}, headers=admin
     )
-    assert created.status_code == 200 and created.json()["history"][0]["enabled"] is True
+    assert created.status_code == 200
+    assert created.json()["history"][0]["enabled"] is True
     off = mutable_client.patch(
         "/api/v1/transcription-rules/t1", json={"enabled": False}, headers=admin
     )
@@ -88,7 +90,8 @@ def test_transcription_rule_on_off_keeps_history(mutable_client, mutable_world):
     )
     assert [step["enabled"] for step in on.json()["history"]] == [True, False, True]
     versions = mutable_client.get("/api/v1/transcription-rules/t1/history", headers=admin).json()
-    assert len(versions) == 3 and versions[-1]["valid_to"] is None
+    assert len(versions) == 3
+    assert versions[-1]["valid_to"] is None
     bad = mutable_client.put(
         "/api/v1/transcription-rules/t2", json={"campaign_ids": ["x"]}, headers=admin
     )
@@ -110,7 +113,8 @@ def test_cost_preview_counts_selected_calls_and_minutes(mutable_client, mutable_
         headers=admin,
     ).json()
     # one call per campaign per day, each two minutes long
-    assert proposed["calls"] == 21 and proposed["selected_calls"] == 6
+    assert proposed["calls"] == 21
+    assert proposed["selected_calls"] == 6
     assert proposed["audio_minutes"] == 12.0
     assert proposed["cost"] == round(12.0 * proposed["price_per_minute"], 2)
     nothing = mutable_client.post(
@@ -149,4 +153,5 @@ def test_cost_preview_counts_only_visible_calls(mutable_client, mutable_world):
         headers=auth(mutable_world, "agency_b"),
     ).json()
     # B sees calls of campaigns 21-23 and of site 2 without a campaign: 4 per day
-    assert preview["calls"] == 12 and preview["selected_calls"] == 12
+    assert preview["calls"] == 12
+    assert preview["selected_calls"] == 12

@@ -168,7 +168,7 @@ PATHS = sorted({path for path, _ in OPERATIONS})
 
 def test_every_path_answers_an_undocumented_method_with_405_and_allow(api):
     """What schemathesis' unsupported_method check asks, for every path of the API."""
-    schema, identities = api
+    _schema, identities = api
     spec = identities.client.get("/api/v1/openapi.json").json()["paths"]
     patterns = {p: re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p))) for p in spec}
     for path in PATHS:

@@ -34,7 +34,8 @@ def test_training_request_then_409_while_it_is_open(mutable_client, mutable_worl
     admin = auth(mutable_world, "admin")
     body = {"tags": ["Ипотека", "Целевой клиент"], "email": "analyst@agency.ru"}
     first = mutable_client.post("/api/v1/smarttag/training-requests", json=body, headers=admin)
-    assert first.status_code == 201 and first.json()["status"] == "pending"
+    assert first.status_code == 201
+    assert first.json()["status"] == "pending"
     second = mutable_client.post("/api/v1/smarttag/training-requests", json=body, headers=admin)
     assert second.status_code == 409
     assert second.headers["content-type"].startswith("application/problem+json")
@@ -73,9 +74,11 @@ def test_switch_versions_and_rollback(mutable_client, mutable_world):
     second = _register(mutable_world, "promoted")
     rejected = _register(mutable_world, "rejected")
     on = mutable_client.put("/api/v1/smarttag/switch", json={"enabled": True}, headers=admin).json()
-    assert on["enabled"] and on["active_version"] == second
+    assert on["enabled"]
+    assert on["active_version"] == second
     back = mutable_client.post(f"/api/v1/smarttag/models/{first}/activate", headers=admin)
-    assert back.status_code == 200 and back.json()["active_version"] == first
+    assert back.status_code == 200
+    assert back.json()["active_version"] == first
     assert (
         mutable_client.post(
             f"/api/v1/smarttag/models/{rejected}/activate", headers=admin

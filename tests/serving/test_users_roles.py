@@ -23,11 +23,13 @@ def test_create_user_returns_a_working_token_once(mutable_client, mutable_world)
     created = _create(mutable_client, mutable_world, "new_manager")
     token = created["token"]
     me = mutable_client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.status_code == 200 and me.json()["user"]["login"] == "new_manager"
+    assert me.status_code == 200
+    assert me.json()["user"]["login"] == "new_manager"
     shown = mutable_client.get(
         f"/api/v1/users/{created['id']}", headers=auth(mutable_world, "admin")
     )
-    assert "token" not in shown.json() and "token_hash" not in shown.text
+    assert "token" not in shown.json()
+    assert "token_hash" not in shown.text
     # a fresh user sees only communications tied to nothing
     page = mutable_client.get(
         "/api/v1/communications", headers={"Authorization": f"Bearer {token}"}
@@ -85,7 +87,8 @@ def test_copy_rights_gives_the_same_rights(mutable_client, mutable_world):
     headers = {"Authorization": f"Bearer {created['token']}"}
     campaigns = {c["id"] for c in mutable_client.get("/api/v1/campaigns", headers=headers).json()}
     as_source = mutable_client.get("/api/v1/campaigns", headers=auth(mutable_world, "agency_a"))
-    assert campaigns == {c["id"] for c in as_source.json()} and campaigns <= {11, 12}
+    assert campaigns == {c["id"] for c in as_source.json()}
+    assert campaigns <= {11, 12}
     assert 12 in campaigns
 
 
@@ -151,12 +154,14 @@ def test_new_campaign_rows_apply_to_campaigns_created_later(mutable_client, muta
     renamed = mutable_client.patch(
         f"/api/v1/campaigns/{created['id']}", json={"name": "Зима"}, headers=headers
     )
-    assert renamed.status_code == 200 and renamed.json()["name"] == "Зима"
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Зима"
 
 
 def test_export_lists_users_and_rights_rows(mutable_client, mutable_world):
     response = mutable_client.get("/api/v1/users/export.csv", headers=auth(mutable_world, "admin"))
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     a_rows = [r for r in rows if r["login"] == "agency_a" and r["scope"] == "campaign"]
     assert {r["object"]: r["view"] for r in a_rows}["11"] == "True"
@@ -176,9 +181,11 @@ def test_cli_creates_a_user_and_prints_the_token_once(tmp_path, monkeypatch):
     try:
         runner = CliRunner()
         no_account = runner.invoke(app, ["users", "create", "boss", "--admin"])
-        assert no_account.exit_code == 2 and "--account" in no_account.stderr
+        assert no_account.exit_code == 2
+        assert "--account" in no_account.stderr
         unknown = runner.invoke(app, ["users", "create", "boss", "--account", "7"])
-        assert unknown.exit_code == 2 and "account 7 does not exist" in unknown.stderr
+        assert unknown.exit_code == 2
+        assert "account 7 does not exist" in unknown.stderr
         store = ConfigStore.from_settings()
         with store.session() as session:
             session.add(Account(id=7, name="Семь"))
@@ -186,16 +193,22 @@ def test_cli_creates_a_user_and_prints_the_token_once(tmp_path, monkeypatch):
         result = runner.invoke(app, ["users", "create", "boss", "--account", "7", "--admin"])
         assert result.exit_code == 0, result.output
         printed = json.loads(result.stdout)
-        assert printed["full_access"] is True and len(printed["token"]) > 30
-        assert printed["account_id"] == 7 and printed["operator"] is False
+        assert printed["full_access"] is True
+        assert len(printed["token"]) > 30
+        assert printed["account_id"] == 7
+        assert printed["operator"] is False
         operator = runner.invoke(app, ["users", "create", "ops", "--operator"])
-        assert operator.exit_code == 0 and json.loads(operator.stdout)["operator"] is True
+        assert operator.exit_code == 0
+        assert json.loads(operator.stdout)["operator"] is True
         listed = runner.invoke(app, ["users", "list"])
-        assert "boss" in listed.stdout and printed["token"] not in listed.stdout
+        assert "boss" in listed.stdout
+        assert printed["token"] not in listed.stdout
         again = runner.invoke(app, ["users", "create", "boss", "--account", "7"])
-        assert again.exit_code == 2 and "already exists" in again.stderr
+        assert again.exit_code == 2
+        assert "already exists" in again.stderr
         export = runner.invoke(app, ["users", "export", "--output", str(tmp_path / "u.csv")])
-        assert export.exit_code == 0 and "boss" in (tmp_path / "u.csv").read_text()
+        assert export.exit_code == 0
+        assert "boss" in (tmp_path / "u.csv").read_text()
     finally:
         get_settings.cache_clear()
 

@@ -122,21 +122,25 @@ def test_nightly_run_transcribes_what_the_rules_selected_at_call_time(home):
     assert result.success
     rows = by_call(wh)
     assert len(rows) == len(CALLS)
-    assert rows[1]["status"] == "ok" and rows[1]["rule_id"] == "t1"
-    assert (
-        rows[2]["status"] == "not_selected" and rows[2]["reason"] == "rule t1 disabled at call time"
-    )
-    assert rows[3]["status"] == "error" and rows[3]["error"].startswith("corrupt")
+    assert rows[1]["status"] == "ok"
+    assert rows[1]["rule_id"] == "t1"
+    assert rows[2]["status"] == "not_selected"
+    assert rows[2]["reason"] == "rule t1 disabled at call time"
+    assert rows[3]["status"] == "error"
+    assert rows[3]["error"].startswith("corrupt")
     assert rows[4]["reason"] == "no rule matches"
     assert rows[5]["reason"] == "no recording"
-    assert rows[6]["status"] == "ok" and rows[6]["is_stereo"]
+    assert rows[6]["status"] == "ok"
+    assert rows[6]["is_stereo"]
     assert rows[1]["recognizer"] == "ground-truth"
     # the number's layout says client on the right: the swapped recording reads like the normal one
     swapped = json.loads(rows[6]["prosody"])["call"]["speakers"]
     assert swapped["client"]["f0_median_hz"] < swapped["employee"]["f0_median_hz"]
     metadata = result.asset_materializations_for_node("transcripts")[0].metadata
-    assert metadata["selected"].value == 3 and metadata["errors"].value == 1
-    assert metadata["transcribed"].value == 2 and metadata["audio_minutes"].value > 0
+    assert metadata["selected"].value == 3
+    assert metadata["errors"].value == 1
+    assert metadata["transcribed"].value == 2
+    assert metadata["audio_minutes"].value > 0
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["transcription_errors"].metadata["error_count"].value == 1
     assert checks["every_call_decided"].passed
@@ -163,16 +167,17 @@ def test_backfill_job_transcribes_the_off_window_and_is_audited(home):
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["every_call_decided"]  # the asset's checks run on a backfill too
     rows = by_call(wh)
-    assert rows[2]["status"] == "ok" and rows[2]["rule_id"] == "t1"
+    assert rows[2]["status"] == "ok"
+    assert rows[2]["rule_id"] == "t1"
     assert rows[1]["turns"] == first[1]["turns"]  # already transcribed: kept, not redone
     assert rows[4]["status"] == "not_selected"  # the rule's filters still hold
     with store.session() as session:
         entries = audit.history(session, "transcription_rule", "t1")
     backfill = [e for e in entries if e.action == "backfill"]
-    assert len(backfill) == 1 and backfill[0].actor == "analyst"
-    assert (
-        backfill[0].after["days"] == [DAY.isoformat()] and backfill[0].after["kept_existing"] == 2
-    )
+    assert len(backfill) == 1
+    assert backfill[0].actor == "analyst"
+    assert backfill[0].after["days"] == [DAY.isoformat()]
+    assert backfill[0].after["kept_existing"] == 2
 
 
 def test_backfill_of_an_unknown_rule_fails_clearly(home):
@@ -192,7 +197,8 @@ def test_sensor_launches_pending_backfill_requests(home):
     runs = list(transcription_backfill_requests(context))
     assert len(runs) == 1
     op_config = runs[0].run_config["ops"]["transcripts"]["config"]
-    assert op_config["backfill_rule_id"] == "t1" and op_config["request_id"] == request_id
+    assert op_config["backfill_rule_id"] == "t1"
+    assert op_config["request_id"] == request_id
     assert runs[0].tags["dagster/asset_partition_range_start"] == DAY.isoformat()
     assert (
         list(

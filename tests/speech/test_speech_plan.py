@@ -54,6 +54,7 @@ def test_summary_counts_and_no_rules_note():
     table = transcripts_frame(plan.rows)
     assert list(table["call_id"]) == [1, 2, 3]
     summary = summarize(table, rules_configured=False)
-    assert summary["not_selected"] == 3 and summary["selected"] == 0
+    assert summary["not_selected"] == 3
+    assert summary["selected"] == 0
     assert summary["not_selected_reasons"] == {"no transcription rule": 3}
     assert "no transcription rules configured" in summary["note"]

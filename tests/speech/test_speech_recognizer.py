@@ -37,11 +37,12 @@ class StandInKaldi:
         self.words_enabled = False
         self.ready = None
 
-    def SetWords(self, enabled):  # noqa: N802 (Vosk's name)
+    def SetWords(self, enabled):
         self.words_enabled = enabled
 
-    def AcceptWaveform(self, data):  # noqa: N802
-        assert isinstance(data, bytes) and len(data) % 2 == 0
+    def AcceptWaveform(self, data):
+        assert isinstance(data, bytes)
+        assert len(data) % 2 == 0
         self.fed_bytes += len(data)
         heard = self.fed_bytes / 2 / self.sample_rate
         if self.pending and self.pending[0]["result"][-1]["end"] <= heard:
@@ -49,10 +50,10 @@ class StandInKaldi:
             return True
         return False
 
-    def Result(self):  # noqa: N802
+    def Result(self):
         return json.dumps(self.ready, ensure_ascii=False)
 
-    def FinalResult(self):  # noqa: N802
+    def FinalResult(self):
         rest = [w for r in self.pending for w in r["result"]]
         self.pending = []
         if not rest:
@@ -183,7 +184,11 @@ def test_gated_decoding_feeds_only_voice_and_maps_times_back_to_the_leg():
     stretches = voice_stretches(leg)
     assert len(stretches) == 2
     (a0, b0), (a1, b1) = ((a / rate, b / rate) for a, b in stretches)
-    assert a0 <= 1.0 and b0 >= 2.0 and a1 <= 6.0 and b1 >= 7.0 and a1 - b0 > 3.0
+    assert a0 <= 1.0
+    assert b0 >= 2.0
+    assert a1 <= 6.0
+    assert b1 >= 7.0
+    assert a1 - b0 > 3.0
     fed_second = b0 - a0  # where the second stretch starts on the fed stream
     made = []
 

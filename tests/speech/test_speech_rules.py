@@ -165,6 +165,9 @@ def test_channel_layouts_are_stored_audited_and_resolved(config_url):
         ("admin", None, {"client_channel": "right"}),
         ("lead", {"client_channel": "right"}, {"client_channel": "left"}),
     ]
-    with pytest.raises(ValueError), store.session() as session:
+    with (
+        pytest.raises(ValueError, match="client channel must be one of"),
+        store.session() as session,
+    ):
         set_layout(session, 10, "middle", actor="admin")
     store.dispose()

@@ -28,10 +28,11 @@ def test_stereo_call_becomes_a_two_speaker_dialogue_with_prosody(recordings):
     row = transcribe_call(
         job(recordings, 1, "rec-1"), GroundTruthRecognizer(recordings.ground_truth)
     )
-    assert row["status"] == STATUS_OK and row["error"] is None
-    assert (
-        row["is_stereo"] is True and row["recognizer"] == "ground-truth" and row["rule_id"] == "t1"
-    )
+    assert row["status"] == STATUS_OK
+    assert row["error"] is None
+    assert row["is_stereo"] is True
+    assert row["recognizer"] == "ground-truth"
+    assert row["rule_id"] == "t1"
     turns = json.loads(row["turns"])
     reference = recordings.references["rec-1"]
     assert [(t["speaker"], t["text"]) for t in turns] == [
@@ -63,7 +64,8 @@ def test_mono_call_is_one_unknown_speaker_and_flagged(recordings):
     row = transcribe_call(
         job(recordings, 2, "mono"), GroundTruthRecognizer(recordings.ground_truth)
     )
-    assert row["status"] == STATUS_OK and row["is_stereo"] is False
+    assert row["status"] == STATUS_OK
+    assert row["is_stereo"] is False
     assert {t["speaker"] for t in json.loads(row["turns"])} == {"unknown"}
     assert json.loads(row["prosody"])["call"]["overlap"] is None
 
@@ -89,14 +91,16 @@ def test_bad_audio_gives_an_error_row_not_a_failure(recordings, records, kind):
     row = transcribe_call(job(recordings, 7, *records), recognizer)
     assert row["status"] == STATUS_ERROR
     assert row["error"].startswith(kind)
-    assert row["turns"] == "[]" and row["prosody"] is None
+    assert row["turns"] == "[]"
+    assert row["prosody"] is None
 
 
 def test_hours_long_recording_is_an_error_row(recordings):
     row = transcribe_call(
         job(recordings, 7, "long", max_seconds=3.0), GroundTruthRecognizer(recordings.ground_truth)
     )
-    assert row["status"] == STATUS_ERROR and row["error"].startswith("too_long")
+    assert row["status"] == STATUS_ERROR
+    assert row["error"].startswith("too_long")
 
 
 def test_ground_truth_without_a_recording_uses_the_reference_timing(recordings):
@@ -108,11 +112,12 @@ def test_ground_truth_without_a_recording_uses_the_reference_timing(recordings):
     unknown = transcribe_call(
         job(recordings, 99, "absent"), GroundTruthRecognizer(recordings.ground_truth)
     )
-    assert unknown["status"] == STATUS_ERROR and "no reference dialogue" in unknown["error"]
+    assert unknown["status"] == STATUS_ERROR
+    assert "no reference dialogue" in unknown["error"]
 
 
 def test_missing_model_stops_the_run_with_its_name(recordings):
-    with pytest.raises(ModelMissingError, match="vosk-model-small-ru-0.22"):
+    with pytest.raises(ModelMissingError, match=r"vosk-model-small-ru-0\.22"):
         run_jobs([job(recordings, 1, "rec-1")], VoskRecognizer(None), workers=2)
 
 
@@ -148,7 +153,8 @@ def test_dask_local_cluster_matches_the_local_run(batch):
         with distributed.Client(cluster) as client:
             workers = client.run(os.getpid)
             built = client.run(_recognizers_built)
-    assert len(set(workers.values())) == 2 and os.getpid() not in workers.values()
+    assert len(set(workers.values())) == 2
+    assert os.getpid() not in workers.values()
     assert sum(built.values()) >= 1  # the work ran in the workers...
     assert max(built.values()) == 1  # ...each building the recognizer once for all its calls
     assert rows == inline

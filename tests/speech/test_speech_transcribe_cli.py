@@ -65,7 +65,8 @@ def test_transcribe_gives_the_pipelines_words_and_a_line_per_file(
     result = cli(record, recordings.folder / "garbage.wav", "--layout", "client-right")
     assert result.exit_code == 0, result.output
     good, broken = lines(result)
-    assert good["status"] == "ok" and good["is_stereo"] is True
+    assert good["status"] == "ok"
+    assert good["is_stereo"] is True
     assert set(good["turns"][0]) == {"speaker", "start", "end", "text"}
     assert set(good["words"][0]) == {"speaker", "word", "start", "end", "confidence"}
     pipeline = json.loads(vosk_rows["ko-2-right"]["turns"])
@@ -77,7 +78,8 @@ def test_transcribe_gives_the_pipelines_words_and_a_line_per_file(
         (t["speaker"], w["word"], w["start"], w["conf"]) for t in pipeline for w in t["words"]
     ]
     assert good["prosody"] == json.loads(vosk_rows["ko-2-right"]["prosody"])
-    assert broken["status"] == "error" and broken["reason"].startswith("corrupt")
+    assert broken["status"] == "error"
+    assert broken["reason"].startswith("corrupt")
     assert broken["file"].endswith("garbage.wav")
 
 
@@ -85,7 +87,8 @@ def test_no_readable_file_exits_2_naming_it(cli, recordings):
     result = cli(recordings.folder / "garbage.wav", recordings.folder / "absent.wav")
     assert result.exit_code == 2
     assert [line["status"] for line in lines(result)] == ["error", "error"]
-    assert "garbage.wav" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "garbage.wav" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert cli(recordings.folder / "garbage.wav", "--layout", "sideways").exit_code == 2
 
 
@@ -93,19 +96,23 @@ def test_without_a_model_it_names_the_model(cli, korean_calls, monkeypatch):
     monkeypatch.setenv("CALLSCOPE_VOSK_MODEL_PATH", "/nowhere")
     get_settings.cache_clear()
     result = cli(korean_calls.folder / "ko-1.wav")
-    assert result.exit_code == 1 and VOSK_MODEL_NAME in result.stderr
+    assert result.exit_code == 1
+    assert VOSK_MODEL_NAME in result.stderr
 
 
 def test_awkward_recordings_give_sensible_lines(cli, awkward, korean_calls):
     names = ("silence", "clipped", "mulaw", "dead", "mono-as-stereo")
     result = cli(*(awkward / f"{n}.wav" for n in names), "--layout", "client-right")
     mono = lines(cli(awkward / "dead.wav", "--layout", "mono"))[0]
-    assert mono["is_stereo"] is False and {w["speaker"] for w in mono["words"]} == {"unknown"}
+    assert mono["is_stereo"] is False
+    assert {w["speaker"] for w in mono["words"]} == {"unknown"}
     assert result.exit_code == 0, result.output
     out = dict(zip(names, lines(result), strict=True))
     assert all(line["status"] == "ok" for line in out.values())
-    assert out["silence"]["turns"] == [] and out["silence"]["reason"] == "no_speech"
-    assert "clipped" in out["clipped"]["reason"] and out["clipped"]["words"]
+    assert out["silence"]["turns"] == []
+    assert out["silence"]["reason"] == "no_speech"
+    assert "clipped" in out["clipped"]["reason"]
+    assert out["clipped"]["words"]
     assert out["mulaw"]["reason"] is None
     assert {w["speaker"] for w in out["mulaw"]["words"]} == {"client", "employee"}
     assert out["dead"]["reason"] == "dead_channel:left"
@@ -125,5 +132,7 @@ def test_a_long_quiet_call_is_a_row_not_a_hang(vosk_model, tmp_path):
     )  # fmt: skip
     assert decode(path).seconds == pytest.approx(1800)
     line = transcribe_file(path, VoskRecognizer(vosk_model, gate=True))
-    assert line["status"] == "ok" and line["audio_seconds"] == pytest.approx(1800)
-    assert line["turns"] == [] and line["reason"] == "no_speech"
+    assert line["status"] == "ok"
+    assert line["audio_seconds"] == pytest.approx(1800)
+    assert line["turns"] == []
+    assert line["reason"] == "no_speech"

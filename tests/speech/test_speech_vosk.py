@@ -47,7 +47,9 @@ def rounded(words):
 def test_pipeline_words_are_bare_vosk_words_per_channel(korean_calls, vosk_model, vosk_rows):
     for record in ("ko-1", "real-2party"):
         row = vosk_rows[record]
-        assert row["status"] == STATUS_OK and row["recognizer"] == "vosk" and row["is_stereo"]
+        assert row["status"] == STATUS_OK
+        assert row["recognizer"] == "vosk"
+        assert row["is_stereo"]
         samples = decode(korean_calls.folder / f"{record}.wav").samples
         client = korean_calls.client_channel[record]
         for speaker, channel in (("client", client), ("employee", 1 - client)):
@@ -68,7 +70,8 @@ def test_each_legs_words_land_on_its_speaker(korean_calls, vosk_rows):
                 any(a - 0.3 <= (w["start"] + w["end"]) / 2 <= b + 0.3 for a, b in spans)
                 for w in words
             ]
-            assert len(words) >= 5 and sum(inside) >= 0.9 * len(words), (record, speaker, words)
+            assert len(words) >= 5, (record, speaker, words)
+            assert sum(inside) >= 0.9 * len(words), (record, speaker, words)
             for w, ok in zip(words, inside, strict=True):
                 assert ok or w["conf"] < 0.5, (record, speaker, w)
 
@@ -88,7 +91,8 @@ def test_word_times_are_monotonic_and_inside_the_call(vosk_rows):
 
 def test_real_speech_gives_many_timed_words(vosk_rows):
     row = vosk_rows["real-2party"]
-    assert len(row_words(row, "client")) > 5 and len(row_words(row, "employee")) > 5
+    assert len(row_words(row, "client")) > 5
+    assert len(row_words(row, "employee")) > 5
 
 
 def test_the_model_is_loaded_once_for_every_call(vosk_model, vosk_rows):
@@ -148,6 +152,8 @@ def test_dask_cluster_with_the_real_model_gives_the_local_rows(
         with distributed.Client(cluster) as client:
             pids = client.run(os.getpid)
             loads = client.run(model_loads, str(model))
-    assert os.getpid() not in pids.values() and model_loads(model) == 0
-    assert sum(loads.values()) >= 1 and max(loads.values()) == 1  # once per worker at most
+    assert os.getpid() not in pids.values()
+    assert model_loads(model) == 0
+    assert sum(loads.values()) >= 1
+    assert max(loads.values()) == 1
     assert rows == [vosk_rows["ko-1"], vosk_rows["ko-2-right"]]

@@ -14,5 +14,5 @@ def test_wer_counts_edits_over_reference_words():
     # one substitution + one deletion over 4 reference words; one insertion over 2
     assert word_error_rate(["я хочу взять ипотеку"], ["я хочу ипотека"]) == pytest.approx(0.5)
     assert word_error_rate(["a b", "c d"], ["a b x", "c d"]) == pytest.approx(0.25)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no reference words"):
         word_error_rate([""], ["x"])

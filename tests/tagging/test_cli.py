@@ -207,7 +207,8 @@ def test_bad_communication_line_exits_2_and_prints_nothing(app, tmp_path, line, 
 def test_missing_file(app, tmp_path):
     rules_path, _ = _write(tmp_path)
     result = _run(app, rules_path, tmp_path / "absent.jsonl")
-    assert result.exit_code == 2 and "absent.jsonl" in result.stderr
+    assert result.exit_code == 2
+    assert "absent.jsonl" in result.stderr
 
 
 def test_registered_in_the_callscope_app(tmp_path):

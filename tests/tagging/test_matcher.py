@@ -130,12 +130,13 @@ def test_evidence_names_words_speaker_turn_and_offsets():
     assert evidence["ипотека"]["words"] == "ИПОТЕКУ"
     assert evidence["первоначальный взнос"]["words"] == "первоначальным взносом"
     for item in match.evidence:
-        assert item["speaker"] == "client" and item["turn"] == 1
+        assert item["speaker"] == "client"
+        assert item["turn"] == 1
         assert text[item["start"] : item["end"]] == item["words"]
 
 
 def test_evidence_offsets_survive_odd_unicode():
-    text = "😀 Хочу ипоте\u0301ку\u200b!! ＩＰＯＴЕКА и е\u0308лку"
+    text = "😀 Хочу ипоте\u0301ку\u200b!! ＩＰＯＴЕКА и е\u0308лку"  # noqa: RUF001 - full-width letters on purpose
     matcher = one_rule("contains_any", ["ипотека", "ёлка"])
     [match] = matcher.match(call(("client", text)))
     spans = [text[e["start"] : e["end"]] for e in match.evidence]

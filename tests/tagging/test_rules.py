@@ -67,11 +67,12 @@ def test_rule_without_id():
     ]
     with pytest.raises(RuleError) as caught:
         parse_tag_rules(document)
-    assert caught.value.field == "[0].rules[0].id" and caught.value.tag == "T"
+    assert caught.value.field == "[0].rules[0].id"
+    assert caught.value.tag == "T"
 
 
 def test_duplicate_rule_ids_across_tags():
-    document = _doc() + [{"tag": "Другой", "rules": _doc()[0]["rules"]}]
+    document = [*_doc(), {"tag": "Другой", "rules": _doc()[0]["rules"]}]
     with pytest.raises(RuleError, match="duplicate rule id"):
         parse_tag_rules(document)
 
@@ -100,6 +101,8 @@ def test_defaults_and_payload_round_trip():
         ]
     )
     rule = tag_rules.rules[0]
-    assert rule.enabled and rule.speaker == "any" and rule.site_ids is None
+    assert rule.enabled
+    assert rule.speaker == "any"
+    assert rule.site_ids is None
     assert set(rule.communication_types) == {"call", "chat", "offline_message"}
     assert rule_from_payload(rule_payload("T", rule)) == ("T", rule)

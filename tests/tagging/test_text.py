@@ -11,7 +11,7 @@ from tagging.text import is_break, normalize, tokens, tokens_with_offsets, words
         ("е\u0308лка", "елка"),  # decomposed ё
         ("ипоте\u0301ка", "ипотека"),  # stress mark
         ("ипо\u00adте\u200bка", "ипотека"),  # soft hyphen, zero-width space
-        ("Ｉｐｈｏｎｅ", "iphone"),  # full-width
+        ("Ｉｐｈｏｎｅ", "iphone"),  # noqa: RUF001 - full-width on purpose
         ("й", "й"),  # й keeps its breve
         ("да😀нет", "да нет"),  # emoji separates words
     ],
@@ -45,7 +45,7 @@ def test_words_split_on_punctuation_and_mark_sentence_ends():
         "Привет, мир! Как дела?",
         "😀 ипоте\u0301ку е\u0308ж\u200b. Да",
         "  ",
-        "Ｉｐｈｏｎｅ 15, ёлка.",
+        "Ｉｐｈｏｎｅ 15, ёлка.",  # noqa: RUF001 - full-width on purpose
     ],
 )
 def test_tokens_with_offsets_agree_with_words(text):

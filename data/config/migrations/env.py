@@ -23,7 +23,10 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     # a pool of its own class from the start: a pool swapped in afterwards would skip the
     # dialect's first-connect setup, which batch migrations on SQLite need (server version)
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic's sqlalchemy.url is not set")
+    engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

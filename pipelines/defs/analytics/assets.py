@@ -5,6 +5,7 @@ Each account's marts are built from its own rows alone, and every table carries
 
 import base64
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from typing import Literal
 
 import dagster as dg
@@ -135,19 +136,34 @@ def analytics_marts(
 
     report = pd.concat([m.end_to_end for m in built], ignore_index=True)
     attribution = pd.concat([m.attribution for m in built], ignore_index=True)
-    deals = pd.concat([m.deals for m in built], ignore_index=True)
-    associated = pd.concat([m.associated for m in built], ignore_index=True)
-    paths = pd.concat([m.paths for m in built], ignore_index=True)
     totals = {k: sum(m.reconciliation[k] for m in built) for k in built[0].reconciliation}
+    yield from _materialize_results(built, selected, report, attribution, totals)
+    if "credits_sum_to_totals" in checks:
+        yield _credits_check(attribution, totals)
+    if "no_negative_costs" in checks:
+        yield _costs_check(report)
+    if "deals_linked_or_unlinked" in checks:
+        yield _deals_check(totals)
 
-    results = []
+
+def _materialize_results(
+    built: list[Marts],
+    selected: AbstractSet[dg.AssetKey],
+    report: pd.DataFrame,
+    attribution: pd.DataFrame,
+    totals: dict,
+) -> list[dg.MaterializeResult]:
+    """One result with its metadata for each selected mart, over every day built."""
+    results: list[dg.MaterializeResult] = []
     if END_TO_END in selected:
         results.append(
             dg.MaterializeResult(asset_key=END_TO_END, metadata=_report_metadata(report))
         )
     if DEALS in selected:
+        deals = pd.concat([m.deals for m in built], ignore_index=True)
         results.append(_deals_result(deals, totals))
     if ASSOCIATED in selected:
+        associated = pd.concat([m.associated for m in built], ignore_index=True)
         results.append(
             dg.MaterializeResult(
                 asset_key=ASSOCIATED,
@@ -160,6 +176,7 @@ def analytics_marts(
     if ATTRIBUTION in selected:
         results.append(_attribution_result(attribution, totals))
     if PATHS in selected:
+        paths = pd.concat([m.paths for m in built], ignore_index=True)
         converting = int((paths["conversions"] > 0).sum()) if len(paths) else 0
         results.append(
             dg.MaterializeResult(
@@ -171,13 +188,7 @@ def analytics_marts(
         results.append(
             dg.MaterializeResult(asset_key=EXCLUSIONS, metadata={"dagster/row_count": excluded})
         )
-    yield from results
-    if "credits_sum_to_totals" in checks:
-        yield _credits_check(attribution, totals)
-    if "no_negative_costs" in checks:
-        yield _costs_check(report)
-    if "deals_linked_or_unlinked" in checks:
-        yield _deals_check(totals)
+    return results
 
 
 def _deals_result(deals: pd.DataFrame, totals: dict) -> dg.MaterializeResult:

@@ -22,9 +22,13 @@ from antispam.training import (
     version_report,
 )
 from antispam.window import DEFAULT_MIN_CALLS, DEFAULT_WINDOW_DAYS, window_features
-from data.settings import get_settings
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import (
+    ConfigStoreResource,
+    ModelsResource,
+    QuarantineLimitResource,
+    WarehouseResource,
+)
 
 
 class ScoringConfig(dg.Config):
@@ -72,7 +76,11 @@ def _days(context: dg.AssetExecutionContext) -> list[dt.date]:
         ),
     ],
 )
-def spam_rollup_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def spam_rollup_daily(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    quarantine_limit: QuarantineLimitResource,
+):
     wh = warehouse.get()
     results = [nightly.build_rollup(wh, day, now=dt.datetime.now()) for day in _days(context)]
     rows_in = sum(r.rows_in for r in results)
@@ -98,7 +106,7 @@ def spam_rollup_daily(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         passed=all(r.reconciles for r in results),
         metadata={"rows_in": rows_in, "quarantined": quarantined},
     )
-    limit = get_settings().quarantine_max_share
+    limit = quarantine_limit.get()
     yield dg.AssetCheckResult(
         check_name="quarantine_share",
         passed=share <= limit,
@@ -169,6 +177,7 @@ def antispam_model(
     config: TrainingConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    models: ModelsResource,
 ):
     wh = warehouse.get()
     days = wh.partitions(ROLLUP_TABLE)
@@ -189,7 +198,8 @@ def antispam_model(
     model, report = train(
         features, labels, seed=config.seed, max_legit_flag_rate=config.max_legit_flag_rate
     )
-    version = save_version(model, report, get_settings().models_dir)
+    models_dir = models.path()
+    version = save_version(model, report, models_dir)
     held = report["held_out"]
     context.log.info(f"antispam model {version}: held out {held}")
     yield dg.MaterializeResult(
@@ -207,7 +217,7 @@ def antispam_model(
             "held_out_spam_recall": float(held["spam_recall"]),
         }
     )
-    (get_settings().models_dir / "antispam" / "candidate").write_text(version)
+    (models_dir / "antispam" / "candidate").write_text(version)
     passed, reason = held_out_check(report)
     yield dg.AssetCheckResult(
         check_name="held_out_legit_flag_share",
@@ -230,9 +240,9 @@ def antispam_model(
     "`callscope antispam rollback`.",
 )
 def antispam_model_promotion(
-    context: dg.AssetExecutionContext, config_store: ConfigStoreResource
+    context: dg.AssetExecutionContext, config_store: ConfigStoreResource, models: ModelsResource
 ) -> dg.MaterializeResult:
-    models_dir = get_settings().models_dir
+    models_dir = models.path()
     candidate = (models_dir / "antispam" / "candidate").read_text().strip()
     passed, reason = held_out_check(version_report(models_dir, candidate))
     if not passed:  # the blocking check stops this; re-checked so nothing slips through
@@ -275,9 +285,10 @@ def spam_verdicts(
     config: ScoringConfig,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    models: ModelsResource,
 ):
     wh = warehouse.get()
-    models_dir = get_settings().models_dir
+    models_dir = models.path()
     # A promoted trained model when there is one; otherwise the behaviour scorer, which the
     # accounts' lists and marks (if any) only keep off the numbers they call legitimate.
     model, version, labels = None, None, None

@@ -8,9 +8,13 @@ from data.communications import build_communications
 from data.config.queries import known_site_ids, site_settings_history
 from data.contracts import CONTRACTS
 from data.ingest.landing import IngestResult, ingest_day
-from data.settings import get_settings
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import (
+    ConfigStoreResource,
+    LandingResource,
+    QuarantineLimitResource,
+    WarehouseResource,
+)
 
 RAW_TABLES = tuple(CONTRACTS)
 
@@ -65,12 +69,13 @@ def _raw_asset(table: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         warehouse: WarehouseResource,
         config_store: ConfigStoreResource,
+        landing: LandingResource,
+        quarantine_limit: QuarantineLimitResource,
     ):
-        settings = get_settings()
         with config_store.get().session() as session:
             sites = known_site_ids(session) or None
         results = [
-            ingest_day(warehouse.get(), settings.landing_dir, table, day, sites)
+            ingest_day(warehouse.get(), landing.path(), table, day, sites)
             for day in partition_days(context)
         ]
         summary = _summarize(results)
@@ -87,7 +92,7 @@ def _raw_asset(table: str) -> dg.AssetsDefinition:
                 "quarantined": summary["quarantined"],
             },
         )
-        limit = settings.quarantine_max_share
+        limit = quarantine_limit.get()
         yield dg.AssetCheckResult(
             check_name="quarantine_share",
             passed=summary["quarantined_share"] <= limit,

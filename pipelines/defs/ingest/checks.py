@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from data.aggregate import aggregate_row
 from pipelines.resources import WarehouseResource
 
 
@@ -15,9 +16,9 @@ def communications_have_accounts(
     if not wh.has_table("communications"):
         return dg.AssetCheckResult(passed=True, metadata={"rows": 0})
     con = wh.connect(["communications"])
-    rows, orphans = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE account_id IS NULL) FROM communications"
-    ).fetchone()
+    rows, orphans = aggregate_row(
+        con, "SELECT count(*), count(*) FILTER (WHERE account_id IS NULL) FROM communications"
+    )
     return dg.AssetCheckResult(
         passed=orphans == 0, metadata={"rows": rows, "without_account": orphans}
     )
@@ -33,7 +34,7 @@ def communications_unique(
     if not wh.has_table("communications"):
         return dg.AssetCheckResult(passed=True, metadata={"duplicates": 0})
     con = wh.connect(["communications"])
-    dupes = con.execute(
-        "SELECT count(*) - count(DISTINCT communication_id) FROM communications"
-    ).fetchone()[0]
+    dupes = aggregate_row(
+        con, "SELECT count(*) - count(DISTINCT communication_id) FROM communications"
+    )[0]
     return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicates": dupes})

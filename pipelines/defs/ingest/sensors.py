@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from data.ingest.sources import SUPPORTED_SUFFIXES
-from data.settings import get_settings
+from pipelines.resources import LandingResource
 
 
 def landing_days(landing_dir: Path) -> dict[str, float]:
@@ -32,9 +32,11 @@ def landing_days(landing_dir: Path) -> dict[str, float]:
     minimum_interval_seconds=60,
     description="Runs the pipeline for a day when files for it land or change.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+def landing_files_sensor(
+    context: dg.SensorEvaluationContext, landing: LandingResource
+) -> dg.SensorResult:
     seen = json.loads(context.cursor) if context.cursor else {}
-    current = landing_days(get_settings().landing_dir)
+    current = landing_days(landing.path())
     changed = sorted(day for day, mtime in current.items() if mtime > seen.get(day, 0.0))
     return dg.SensorResult(
         run_requests=[

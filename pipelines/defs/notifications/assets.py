@@ -7,9 +7,8 @@ import datetime as dt
 import dagster as dg
 
 from data.notifications.sources import Raised, raise_day, raise_spam_day
-from data.settings import get_settings
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import ConfigStoreResource, NotificationsResource, WarehouseResource
 
 
 @dg.asset(
@@ -27,8 +26,9 @@ def notification_events(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    notifications: NotificationsResource,
 ) -> dg.MaterializeResult:
-    return _raise(context, warehouse, config_store, raise_day)
+    return _raise(context, warehouse, config_store, notifications, raise_day)
 
 
 @dg.asset(
@@ -46,12 +46,13 @@ def spam_notification_events(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    notifications: NotificationsResource,
 ) -> dg.MaterializeResult:
-    return _raise(context, warehouse, config_store, raise_spam_day)
+    return _raise(context, warehouse, config_store, notifications, raise_spam_day)
 
 
-def _raise(context, warehouse, config_store, raise_one) -> dg.MaterializeResult:
-    store, wh, settings = config_store.get(), warehouse.get(), get_settings()
+def _raise(context, warehouse, config_store, notifications, raise_one) -> dg.MaterializeResult:
+    store, wh, settings = config_store.get(), warehouse.get(), notifications.settings()
     total = Raised()
     for key in context.partition_keys:
         total.add(raise_one(store, settings, wh, dt.date.fromisoformat(key)))

@@ -3,9 +3,8 @@ the same code as `callscope notifications deliver --once`."""
 
 import dagster as dg
 
-from data.notifications.delivery import Policy, deliver_due
-from data.settings import get_settings
-from pipelines.resources import ConfigStoreResource
+from data.notifications.delivery import deliver_due
+from pipelines.resources import ConfigStoreResource, NotificationsResource
 
 # an evaluation must end well inside Dagster's sensor time-out; the rest waits for the next one
 MAX_BATCHES = 5
@@ -17,10 +16,10 @@ MAX_BATCHES = 5
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Sends due notification deliveries (HTTP, e-mail, SMS) with retries.",
 )
-def notification_delivery(config_store: ConfigStoreResource) -> dg.SkipReason:
-    report = deliver_due(
-        config_store.get(), Policy.from_settings(get_settings()), max_batches=MAX_BATCHES
-    )
+def notification_delivery(
+    config_store: ConfigStoreResource, notifications: NotificationsResource
+) -> dg.SkipReason:
+    report = deliver_due(config_store.get(), notifications.policy(), max_batches=MAX_BATCHES)
     return dg.SkipReason(
         f"claimed {report.claimed}: delivered {report.delivered}, retried {report.retried}, "
         f"failed {report.failed}"

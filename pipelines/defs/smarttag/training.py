@@ -4,12 +4,21 @@ The cabinet's request (tags + e-mail) is picked up by `smarttag_training_request
 launches this job with the request id in the run config.
 """
 
+from typing import Any
+
 import dagster as dg
 from sqlalchemy import select
 
 from data.config.models.smarttag import SmartTagTrainingRequest
 from models.gates import MIN_CALLS, MIN_POSITIVES, RECOMMENDED_CALLS, Gates
-from models.workflow import TrainingOptions, conclude, judge, train_candidate
+from models.workflow import (
+    LabelReader,
+    TrainingOptions,
+    conclude,
+    judge,
+    manual_label_reader,
+    train_candidate,
+)
 from pipelines.resources import ConfigStoreResource, TrainingLabelsResource, WarehouseResource
 
 PROMOTION_CHECK = "beats_baseline_and_active"
@@ -32,8 +41,8 @@ class SmartTagTrainingConfig(dg.Config):
     test_share: float = 0.2
     seed: int = 0
 
-    def options(self, labels: str = "manual") -> TrainingOptions:
-        params = {
+    def options(self, labels: LabelReader = manual_label_reader) -> TrainingOptions:
+        params: dict[str, Any] = {
             "epochs": self.epochs,
             "hidden_size": self.hidden_size,
             "num_layers": self.num_layers,
@@ -98,7 +107,7 @@ def smarttag_candidate(
         store,
         wh,
         config.request_id,
-        config.options(training_labels.source()),
+        config.options(training_labels.reader()),
         run_id=context.run_id,
         echo=context.log.info,
     )

@@ -86,7 +86,7 @@ def check_results(results: list[DayTranscripts], calls_in: int) -> list[dg.Asset
                 "limit": ERROR_SHARE_LIMIT,
                 "error_kinds": dg.MetadataValue.json(kinds),
             },
-        ),  # fmt: skip
+        ),
         dg.AssetCheckResult(
             check_name=DECIDED_CHECK,
             asset_key=TABLE,
@@ -117,7 +117,7 @@ def check_results(results: list[DayTranscripts], calls_in: int) -> list[dg.Asset
             asset=TABLE,
             description="Every call of the day has exactly one transcripts row.",
         ),
-    ],  # fmt: skip
+    ],
 )
 def transcripts(
     context: dg.AssetExecutionContext,
@@ -145,12 +145,14 @@ def transcripts(
         results.append(result)
     metadata = day_metadata(results)
     if backfill:
-        record_backfill(store, config, results, context.run_id)
+        record_backfill(store, config.actor, backfill, config.request_id, results, context.run_id)
         metadata |= {"backfill_rule": backfill, "requested_by": config.actor}
     return dg.MaterializeResult(metadata=metadata, check_results=check_results(results, calls_in))
 
 
-def record_backfill(store, config: TranscriptsConfig, results, run_id: str) -> None:
+def record_backfill(
+    store, actor: str, rule_key: str, request_id: int | None, results, run_id: str
+) -> None:
     """The audit entry of a backfill run, and its request (if any) marked done."""
     totals: dict[str, int] = {}
     for result in results:
@@ -158,8 +160,8 @@ def record_backfill(store, config: TranscriptsConfig, results, run_id: str) -> N
             totals[key] = totals.get(key, 0) + result.summary[key]
     days = [result.day.isoformat() for result in results]
     with store.session() as session:
-        record_backfill_run(session, config.actor, config.backfill_rule_id, days, totals, run_id)
-        if config.request_id is not None:
-            request = session.get(BackfillRequest, config.request_id)
+        record_backfill_run(session, actor, rule_key, days, totals, run_id)
+        if request_id is not None:
+            request = session.get(BackfillRequest, request_id)
             if request is not None:
                 request.status, request.run_id = "done", run_id

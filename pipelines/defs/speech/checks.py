@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from data.aggregate import aggregate_row
 from pipelines.resources import WarehouseResource
 from speech.daily import TABLE
 
@@ -16,7 +17,8 @@ def turns_time_ordered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if not wh.has_table(TABLE):
         return dg.AssetCheckResult(passed=True, metadata={"transcripts": 0})
     con = wh.connect([TABLE])
-    bad = con.execute(
+    bad = aggregate_row(
+        con,
         f"""
         WITH spans AS (
             SELECT CAST(json_extract(turns, '$[*].start') AS DOUBLE[]) AS s,
@@ -25,9 +27,9 @@ def turns_time_ordered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         )
         SELECT count(*) FROM spans
         WHERE s <> list_sort(s) OR len(list_filter(range(1, len(s) + 1), i -> e[i] < s[i])) > 0
-        """
-    ).fetchone()[0]
-    checked = con.execute(f"SELECT count(*) FROM {TABLE} WHERE status = 'ok'").fetchone()[0]
+        """,
+    )[0]
+    checked = aggregate_row(con, f"SELECT count(*) FROM {TABLE} WHERE status = 'ok'")[0]
     return dg.AssetCheckResult(
         passed=bad == 0, metadata={"transcripts": checked, "out_of_order": bad}
     )

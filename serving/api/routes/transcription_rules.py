@@ -47,7 +47,7 @@ MAX_PREVIEW_DAYS = 93
 
 def _public(rule_key: str, versions) -> TranscriptionRulePublic:
     current = versions[-1]
-    history = []
+    history: list = []
     for version in versions:
         enabled = bool(version.payload.get("enabled", True))
         if not history or history[-1].enabled != enabled:

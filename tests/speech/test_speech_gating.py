@@ -22,7 +22,9 @@ def leg_with_tone_and_line_noise():
     if not tools_available():
         pytest.fail("espeak-ng and sox are needed to synthesize test calls (make install)")
     with tempfile.TemporaryDirectory() as tmp:
-        voice = speak("안녕하세요, 무엇을 도와드릴까요?", "employee", Path(tmp), RATE, KOREAN_VOICES)
+        voice = speak(
+            "안녕하세요, 무엇을 도와드릴까요?", "employee", Path(tmp), RATE, KOREAN_VOICES
+        )
     voice = voice[np.flatnonzero(np.abs(voice) > 1e-3)[0] :]
     leg = np.random.default_rng(0).normal(0, 1e-3, 12 * RATE).astype(np.float32)
     leg[RATE : RATE + voice.size] += voice

@@ -19,7 +19,7 @@ import numpy as np
 
 from data.errors import ModelMissingError
 from speech.audio import TARGET_RATE, to_pcm16
-from speech.gating import voice_stretches
+from speech.gating import DEFAULT_JOIN_SECONDS, DEFAULT_PAD_SECONDS, voice_stretches
 
 VOSK_MODEL_NAME = "vosk-model-small-ru-0.22"
 VOSK_MODELS_URL = "https://alphacephei.com/vosk/models"
@@ -97,8 +97,11 @@ def model_loads(path: str | Path) -> int:
 class VoskRecognizer:
     """Vosk ``KaldiRecognizer`` with word timestamps and confidences.
 
-    With ``gate`` only the voice-active stretches of the leg are decoded (``speech.gating``),
-    fed back to back as one stream, and word times are mapped back to the leg's clock.
+    With ``gate`` only the voice-active stretches of the leg are decoded (``speech.gating``:
+    ``vad`` names the detector, ``pad`` and ``join`` shape the stretches), fed back to back to
+    one recognizer, and word times are mapped back to the leg's clock. With ``per_stretch`` the
+    recognizer finishes its utterance at the end of each stretch (``FinalResult``), so no
+    decoding context crosses the silence that was left out.
     """
 
     name = "vosk"
@@ -110,11 +113,16 @@ class VoskRecognizer:
         chunk_seconds: float = 0.5,
         recognizer_factory: Callable[[Any, float], Any] | None = None,
         gate: bool = False,
+        vad: str = "energy",
+        pad: float = DEFAULT_PAD_SECONDS,
+        join: float = DEFAULT_JOIN_SECONDS,
+        per_stretch: bool = False,
     ):
         self.model_path = model_path
         self.chunk_seconds = chunk_seconds
         self.recognizer_factory = recognizer_factory
         self.gate = gate
+        self.vad, self.pad, self.join, self.per_stretch = vad, pad, join, per_stretch
 
     def check(self) -> None:
         """Raises ModelMissingError unless the model directory is there (cheap; no loading)."""
@@ -144,19 +152,25 @@ class VoskRecognizer:
     ) -> list[dict[str, Any]]:
         if not self.gate:
             return self.decode(samples, sample_rate)
-        stretches = voice_stretches(samples, sample_rate)
+        stretches = self.stretches(samples, sample_rate)
         if not stretches:
             return []
-        return self.decode(samples, sample_rate, stretches)
+        return self.decode(samples, sample_rate, stretches, self.per_stretch)
+
+    def stretches(self, samples: np.ndarray, sample_rate: int = TARGET_RATE):
+        """The ``[first, last)`` sample ranges that gating feeds the recognizer."""
+        return voice_stretches(samples, sample_rate, self.pad, self.join, self.vad)
 
     def decode(
         self,
         samples: np.ndarray,
         sample_rate: int = TARGET_RATE,
         stretches: list[tuple[int, int]] | None = None,
+        per_stretch: bool = False,
     ) -> list[dict[str, Any]]:
         """One ``KaldiRecognizer`` over ``samples``, or over the given ``[first, last)`` sample
-        stretches fed back to back as one stream; word times are in the leg's time either way."""
+        stretches fed back to back as one stream (with ``per_stretch``, each one finished as its
+        own utterance); word times are in the leg's time either way."""
         kaldi = self._kaldi(sample_rate)
         kaldi.SetWords(True)
         step = int(self.chunk_seconds * sample_rate)
@@ -166,6 +180,8 @@ class VoskRecognizer:
             for pos in range(first, last, step):
                 if kaldi.AcceptWaveform(to_pcm16(samples[pos : min(pos + step, last)])):
                     results.append(json.loads(kaldi.Result()))
+            if per_stretch:
+                results.append(json.loads(kaldi.FinalResult()))
         results.append(json.loads(kaldi.FinalResult()))
         results = [r for r in results if r.get("result")]
         if len(stretches) > 1 or stretches[0][0] != 0:

@@ -142,6 +142,76 @@ KOREAN_SCRIPT_2 = (
 )
 
 
+# Natural Korean customer-service exchanges: (speaker, text). Spoken as dialogues whose turns
+# alternate with pauses (``synthesize_dialogue``), as on a real line, each leg is silent while
+# the other side talks and in the pauses between turns.
+KOREAN_DIALOGUES = (
+    (
+        ("employee", "안녕하세요, 행복 부동산입니다. 무엇을 도와드릴까요?"),
+        ("client", "안녕하세요. 강남역 근처에 있는 아파트 전세를 알아보고 있는데요."),
+        ("employee", "네, 원하시는 평수와 예산을 말씀해 주시겠어요?"),
+        ("client", "방 세 개짜리면 좋겠고요, 예산은 오억 정도 생각하고 있어요."),
+        ("employee", "그 가격이면 역에서 조금 떨어진 곳에 괜찮은 매물이 두 개 있습니다."),
+        ("client", "그럼 이번 주 토요일 오전에 직접 볼 수 있을까요?"),
+        ("employee", "네, 토요일 오전 열 시로 예약해 드리겠습니다. 성함이 어떻게 되세요?"),
+        ("client", "김민수입니다. 감사합니다."),
+    ),
+    (
+        ("employee", "고객센터입니다. 무엇을 도와드릴까요?"),
+        ("client", "어제부터 인터넷이 계속 끊겨서 전화드렸어요."),
+        ("employee", "불편을 드려 죄송합니다. 고객님 계약 번호를 알려 주시겠어요?"),
+        ("client", "잠시만요, 찾아볼게요. 일 이 삼 사 오 육 칠입니다."),
+        ("employee", "확인해 보니 그 지역에 장애가 있었습니다. 오늘 저녁까지 복구될 예정입니다."),
+        ("client", "그래도 안 되면 어떻게 해야 하나요?"),
+        ("employee", "그때는 내일 오전에 기사님이 방문하도록 접수해 드리겠습니다."),
+        ("client", "알겠습니다. 수고하세요."),
+    ),
+    (
+        ("client", "여보세요, 자동차 매장이죠? 시승 예약을 하고 싶어서요."),
+        ("employee", "네, 어떤 차종으로 원하세요?"),
+        ("client", "새로 나온 소형 에스유브이요. 주말에도 가능한가요?"),
+        ("employee", "토요일은 가능하고 일요일은 쉽니다. 몇 시가 편하세요?"),
+        ("client", "오후 두 시쯤이 좋겠어요."),
+        ("employee", "토요일 오후 두 시로 예약되었습니다. 운전면허증을 꼭 가져오세요."),
+        ("client", "네, 알겠습니다. 그날 뵙겠습니다."),
+    ),
+    (
+        ("employee", "서울 치과입니다. 예약 도와드릴까요?"),
+        ("client", "네, 이가 너무 아파서 오늘 진료를 받을 수 있는지 궁금해요."),
+        (
+            "employee",
+            "오늘은 예약이 다 찼는데요, 오후 다섯 시 이후에 오시면 기다리셨다가 보실 수 있어요.",
+        ),
+        ("client", "보험은 적용이 되나요?"),
+        ("employee", "기본 진료와 엑스레이는 건강보험이 적용됩니다."),
+        ("client", "그럼 다섯 시 반쯤 가겠습니다. 감사합니다."),
+    ),
+)
+
+
+def synthesize_dialogue(
+    lines: Sequence[tuple[str, str]],
+    out_path: str | Path,
+    seed: int,
+    gaps: tuple[float, float] = (0.3, 1.2),
+    long_pause_share: float = 0.15,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """A dialogue as a stereo call: each turn starts after the previous one ends, with a pause
+    drawn from ``gaps`` (seconds; with ``long_pause_share`` probability a 2-3 s pause, as while
+    someone looks something up). ``options`` go to ``synthesize_call``; returns its reference."""
+    rng = np.random.default_rng(seed)
+    rate, voices = options.get("rate", PHONE_RATE), options.get("voices")
+    turns, start = [], 0.4
+    with tempfile.TemporaryDirectory() as tmp:
+        for speaker, text in lines:
+            seconds = _trim(speak(text, speaker, Path(tmp), rate, voices)).size / rate
+            turns.append(ScriptTurn(speaker, text, round(start, 2)))
+            pause = rng.uniform(2.0, 3.0) if rng.random() < long_pause_share else rng.uniform(*gaps)
+            start += seconds + pause
+    return synthesize_call(turns, out_path, **options)
+
+
 def two_party_call(
     speech: np.ndarray, rate: int, block_seconds: float = 6.0, noise_db: float = -60.0
 ) -> np.ndarray:

@@ -109,3 +109,26 @@ def test_synthesized_calls_are_the_same_bytes_every_time(recordings, tmp_path):
     synthesize_call(turns, second)
     assert first.read_bytes() == second.read_bytes()
     assert np.abs(sf.read(first)[0]).max() > 0.05  # real speech, not an empty file
+
+
+def test_a_synthesized_dialogue_alternates_turns_with_pauses(tmp_path):
+    from speech.synthetic import KOREAN_DIALOGUES, KOREAN_VOICES, synthesize_dialogue
+
+    lines = KOREAN_DIALOGUES[1][:4]
+    reference = synthesize_dialogue(
+        lines, tmp_path / "d.wav", seed=5, voices=KOREAN_VOICES, long_pause_share=0.0
+    )
+    again = synthesize_dialogue(
+        lines, tmp_path / "e.wav", seed=5, voices=KOREAN_VOICES, long_pause_share=0.0
+    )
+    assert reference == again  # repeatable
+    assert [t["speaker"] for t in reference] == [speaker for speaker, _ in lines]
+    pauses = [b["start"] - a["end"] for a, b in zip(reference, reference[1:], strict=False)]
+    assert all(0.29 <= p <= 1.21 for p in pauses), pauses
+    samples = decode(tmp_path / "d.wav").samples
+    assert samples.shape[0] == 2
+    for channel, speaker in enumerate(("client", "employee")):  # each leg speaks only its turns
+        other = [t for t in reference if t["speaker"] != speaker]
+        for turn in other:
+            first, last = (int(turn[k] * TARGET_RATE) for k in ("start", "end"))
+            assert np.abs(samples[channel, first:last]).max() < 0.01

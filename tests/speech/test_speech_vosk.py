@@ -12,7 +12,6 @@ import pytest
 
 from speech.audio import TARGET_RATE, decode, to_pcm16
 from speech.fanout import run_jobs
-from speech.gating import voice_stretches
 from speech.packaged_model import dither_free_copy
 from speech.recognizer import VoskRecognizer, load_vosk_model, model_loads
 from speech.transcribe import STATUS_OK
@@ -100,13 +99,14 @@ def test_the_model_is_loaded_once_for_every_call(vosk_model, vosk_rows):
     assert model_loads(vosk_model) == 1
 
 
-def test_gated_decoding_keeps_every_spoken_turn_and_the_call_clock(korean_calls, vosk_model):
+@pytest.mark.parametrize("vad", ["energy", "silero"])
+def test_gated_decoding_keeps_every_spoken_turn_and_the_call_clock(korean_calls, vosk_model, vad):
     samples = decode(korean_calls.folder / "ko-1.wav").samples
     reference = korean_calls.references["ko-1"]
-    recognizer = VoskRecognizer(vosk_model, gate=True)
+    recognizer = VoskRecognizer(vosk_model, gate=True, vad=vad)
     for speaker, channel in (("client", 0), ("employee", 1)):
         stretches = [
-            (a / TARGET_RATE, b / TARGET_RATE) for a, b in voice_stretches(samples[channel])
+            (a / TARGET_RATE, b / TARGET_RATE) for a, b in recognizer.stretches(samples[channel])
         ]
         silent = sum(b - a for a, b in stretches) < samples.shape[1] / TARGET_RATE * 0.8
         assert silent  # the leg really is partly skipped

@@ -226,7 +226,7 @@ class EffectiveRights:
         """The row that governs ``scope`` (and its object, for sites, campaigns, interfaces)."""
         if scope in ("site", "campaign"):
             if object_id is None:
-                raise ValueError(f"the {scope} right of which {scope}? (no id given)")
+                return NO_RIGHTS  # no object named: nothing to allow
             if not self.owns(scope, int(object_id)):
                 return NO_RIGHTS  # another account's object: as if it did not exist
         if self.full_access:

@@ -6,8 +6,8 @@ live against nightly, on a simulated account producing calls at a steady rate.
 
 The local Data API and the simulated account run in a child process; the poller runs here, every
 ``--interval`` seconds, with the recognizer replaced by a stand-in that burns ``--recognizer-cost``
-CPU seconds per second of audio (the real recognizer's measured cost; the default is an assumption
-until the speech benchmark measures Vosk on this machine) and returns the call's reference
+CPU seconds per second of audio (default: the real recognizer's cost measured by the speech
+benchmark, docs/benchmarks.md "The real recognizer") and returns the call's reference
 dialogue. The recordings are real WAV files that the speech path decodes. Freshness is measured
 from the call's ``finish_time`` to the end of the poll whose tagging step wrote its tags (the API
 reads the same files). The same calls are then processed by the nightly path (landing files from
@@ -35,7 +35,7 @@ import numpy as np
 
 from speech.recognizer import GroundTruthRecognizer
 
-DEFAULT_COST = 0.15  # CPU s per audio s: an assumed vosk-model-small-ru cost on one core
+DEFAULT_COST = 0.226  # CPU s per audio s: Vosk measured on this machine (docs/benchmarks.md)
 ZONE = "Europe/Moscow"
 
 

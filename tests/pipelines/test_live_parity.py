@@ -104,6 +104,16 @@ def test_live_micro_batches_equal_the_nightly_day(tmp_path):
             key = KEYS.get(table, "communication_id")
             assert _canonical(live_rows, key) == _canonical(nightly_rows, key), table
             checked[table] = len(nightly_rows)
+        # the nightly upkeep compacts the live day's micro-batch files: the same rows, one file
+        files = {t: len(world.warehouse.snapshot(t).days.get(day, ())) for t in TABLES}
+        assert files["calls"] >= batches and files["tag_assignments"] >= batches
+        for table in TABLES:
+            world.warehouse.compact(table, day)
+            assert len(world.warehouse.snapshot(table).days[day]) == 1, table
+            key = KEYS.get(table, "communication_id")
+            assert _canonical(world.warehouse.read(table, day, day), key) == _canonical(
+                nightly_wh.read(table, day, day), key
+            ), table
         assert checked["calls"] == 13 and checked["communications"] == 19
         assert checked["spam_tag_assignments"] == 2 and checked["blocked_calls"] == 1
         tags = set(nightly_wh.read("tag_assignments", day, day)["tag"])

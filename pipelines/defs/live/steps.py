@@ -120,7 +120,8 @@ class Steps:
             models = enabled_models(session)
             tags = account_tags(session, models)
         ok = transcripts[transcripts["status"] == "ok"][[KEY, "turns", "prosody"]]
-        recognized = calls[[KEY, "communication_type", "account_id"]].merge(ok, on=KEY)
+        active = calls[calls["site_is_active"].ne(False)]  # as nightly: a site switched off
+        recognized = active[[KEY, "communication_type", "account_id"]].merge(ok, on=KEY)
         frame = (
             tag_recognized(recognized, models, tags, TaggingStats())
             if models and not recognized.empty

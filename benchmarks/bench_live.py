@@ -384,6 +384,44 @@ def scaling(calls: int, cost: float, workers_list: list[int]) -> list[dict]:
     return rows
 
 
+def append_cost(day_sizes: list[int], batch: int = 5, repeats: int = 5) -> list[dict]:
+    """CPU of one micro-batch append (a new batch that also updates a call of the last batch)
+    as the day grows, beside the same-run baseline of rewriting the whole day with the batch
+    merged in (what a read-merge-rewrite sink pays)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from data.warehouse import Warehouse
+
+    day, rows = dt.date(2026, 5, 4), []
+
+    def frame(ids):
+        return pd.DataFrame({"communication_id": [f"call:{i}" for i in ids],
+                             "tag": "Ипотека", "probability": 0.9})  # fmt: skip
+
+    for size in day_sizes:
+        root = Path(tempfile.mkdtemp(prefix="bench-append-"))
+        warehouse = Warehouse(root)
+        for start in range(0, size, batch):
+            warehouse.append("tag_assignments", day, frame(range(start, start + batch)),
+                             "communication_id", unique=False)  # fmt: skip
+        appends, rewrites = [], []
+        for n in range(repeats):
+            ids = [size - 1, *range(size + n * batch, size + (n + 1) * batch - 1)]
+            started = time.process_time()
+            warehouse.append("tag_assignments", day, frame(ids), "communication_id", unique=False)
+            appends.append(time.process_time() - started)
+            started = time.process_time()
+            whole = pa.Table.from_pandas(warehouse.read("tag_assignments", day, day))
+            warehouse.write_partition("tag_assignments", day + dt.timedelta(days=1), whole)
+            rewrites.append(time.process_time() - started)
+        rows.append({"day_rows": size, "files": len(warehouse.snapshot("tag_assignments").days[day]),
+                     "append_cpu_ms": round(1000 * statistics.median(appends), 1),
+                     "baseline_day_rewrite_cpu_ms": round(1000 * statistics.median(rewrites), 1)})  # fmt: skip
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one minute at a high rate")
@@ -398,7 +436,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="Dask workers for --ramp")
     parser.add_argument("--scaling", type=int, default=None,
                         help="a backlog of N calls on 1 and then 2 Dask workers")  # fmt: skip
+    parser.add_argument("--append-cost", action="store_true",
+                        help="CPU of one append as the day grows, beside a whole-day rewrite")  # fmt: skip
     args = parser.parse_args(argv if argv is not None else [])
+    if args.append_cost:
+        figures = {"append_cost": append_cost([100, 500, 2_000])}
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+        return figures
     if args.ramp:
         rates = [float(r) for r in args.ramp.split(",")]
         steps = ramp(rates, args.step_minutes, args.interval, args.recognizer_cost, args.workers)

@@ -63,6 +63,26 @@ def _problem_rows(table: str, origin: str, problems: list[Problem]) -> pa.Table:
     )
 
 
+def with_employee_ids(rows: list[dict], groups: dict[int, list[int]]) -> list[dict]:
+    """Calls rows with ``employee_ids`` and ``employee_group_ids`` (the raw tables' fields) from
+    the report's ``employees`` list and the groups ``get.employees`` gives each employee. A row
+    that already has them (a landing file) keeps its own."""
+    out = []
+    for row in rows:
+        employees = row.get("employees")
+        if "employee_ids" in row or not isinstance(employees, list):
+            out.append(row)
+            continue
+        ids: list[int] = []
+        for item in employees:
+            value = item.get("employee_id") if isinstance(item, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool) and value not in ids:
+                ids.append(value)
+        group_ids = sorted({g for i in ids for g in groups.get(i, ())})
+        out.append({**row, "employee_ids": ids, "employee_group_ids": group_ids})
+    return out
+
+
 def write_rows(
     warehouse: Warehouse,
     table: str,

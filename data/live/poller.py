@@ -30,9 +30,9 @@ from data.ingest.comagic_api import (
     DataApiTransportError,
 )
 from data.live.fetch import MalformedAnswer, Problem, fetch_window
-from data.live.ingest import Written, write_rows
+from data.live.ingest import Written, with_employee_ids, write_rows
 from data.live.recordings import fetch_recordings
-from data.live.reference import sync_reference
+from data.live.reference import employee_groups, sync_reference
 from data.live.sources import ACTIVE, FAILING, TOKEN_EXPIRED, set_status
 from data.warehouse import Warehouse
 
@@ -187,6 +187,7 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
     today = end.date()
     with store.session() as session:
         result.reference = sync_reference(client, session, source.account_id)
+        groups = employee_groups(session, source.account_id)
     with store.session() as session:
         sites = list(session.scalars(select(Site.id)))
         cursors = {
@@ -198,6 +199,8 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
     for report in REPORTS:
         start = cursors.get(report, end - options.first_lookback) - options.overlap
         window = fetch_window(client, report, start, end)
+        if report == "calls":
+            window.rows = with_employee_ids(window.rows, groups)
         result.fetched += len(window.rows)
         if options.on_fetched is not None:
             options.on_fetched(report, len(window.rows))

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.config.models.core import Campaign, Employee, Site, Tag, VirtualNumber
+from data.config.models.core import (
+    Campaign,
+    Employee,
+    EmployeeGroup,
+    Site,
+    Tag,
+    VirtualNumber,
+)
 from data.ingest.comagic_api import ComagicDataApi
 
 SITE_FIELDS = {
@@ -107,10 +114,15 @@ def sync_reference(client: ComagicDataApi, session: Session, account_id: int) ->
             str(row[k]) for k in ("last_name", "first_name", "patronymic") if row.get(k)
         )
         if employee is None:
-            session.add(Employee(id=int(row["id"]), account_id=account_id, full_name=name))
+            employee = Employee(id=int(row["id"]), account_id=account_id, full_name=name)
+            session.add(employee)
             counts["employees_new"] += 1
-        elif employee.account_id == account_id and name:
+        elif employee.account_id != account_id:
+            continue
+        elif name:
             employee.full_name = name
+        if isinstance(row.get("groups"), list):
+            employee.groups = _groups(session, account_id, row["groups"], counts)
     session.flush()
     for row in fetch_all(client, "get.tags"):
         tag = session.get(Tag, int(row["id"]))
@@ -129,3 +141,31 @@ def sync_reference(client: ComagicDataApi, session: Session, account_id: int) ->
             tag.name = row["name"]
     session.flush()
     return dict(counts)
+
+
+def _groups(session: Session, account_id: int, rows: list, counts: Counter) -> list[EmployeeGroup]:
+    """An employee's groups as ``get.employees`` lists them (``{group_id, group_name}``)."""
+    groups = []
+    for item in rows:
+        if not isinstance(item, dict) or item.get("group_id") is None:
+            continue
+        group = session.get(EmployeeGroup, int(item["group_id"]))
+        if group is None:
+            group = EmployeeGroup(id=int(item["group_id"]), account_id=account_id,
+                                  name=str(item.get("group_name") or item["group_id"]))  # fmt: skip
+            session.add(group)
+            counts["employee_groups_new"] += 1
+        elif group.account_id != account_id:
+            continue
+        elif item.get("group_name"):
+            group.name = str(item["group_name"])
+        groups.append(group)
+    return groups
+
+
+def employee_groups(session: Session, account_id: int) -> dict[int, list[int]]:
+    """Each of the account's employees' group ids, as the last ``get.employees`` gave them."""
+    found: dict[int, list[int]] = {}
+    for employee in session.scalars(select(Employee).where(Employee.account_id == account_id)):
+        found[employee.id] = sorted(group.id for group in employee.groups)
+    return found

@@ -85,7 +85,12 @@ class SimulatedAccount:
             {"virtual_phone_number": n, "site_id": s, "campaign_id": c}
             for n, s, c in zip(self.numbers, self.site_ids, self.campaign_ids, strict=True)
         ]
-        a.employees = [{"id": e, "full_name": f"Сотрудник {e}"} for e in self.employee_ids]
+        self.group_ids = {e: [base + 41 + i % 2] for i, e in enumerate(self.employee_ids)}
+        a.employees = [
+            {"id": e, "full_name": f"Сотрудник {e}",
+             "groups": [{"group_id": g, "group_name": f"Отдел {g}"} for g in self.group_ids[e]]}
+            for e in self.employee_ids
+        ]  # fmt: skip
         a.tags = [{"id": base + 31, "name": "Ипотека", "is_system": False}]
 
     def new_id(self) -> int:

@@ -336,22 +336,56 @@ def raise_day(store: ConfigStore, settings: Settings, warehouse: Warehouse, day:
     comms = _read(warehouse, "communications", day)
     if comms is None:
         comms = pd.DataFrame(columns=["communication_id", "communication_type"])
-    calls = _read(warehouse, "calls", day)
-    if calls is not None and "direction" in calls.columns and not comms.empty:
-        direction = dict(zip(calls["id"], calls["direction"], strict=True))
-        is_call = comms["communication_type"] == "call"
-        comms["direction"] = [
-            direction.get(i) if c else None for i, c in zip(comms["id"], is_call, strict=True)
-        ]
     raised = raise_communications(
         store,
         settings,
-        comms,
+        _with_direction(warehouse, day, comms),
         tag_assignments=_read(warehouse, "tag_assignments", day),
         transcripts=_read(warehouse, "transcripts", day),
         source="nightly",
     )
     return raised
+
+
+def _with_direction(
+    warehouse: Warehouse, day: dt.date, comms: pd.DataFrame, ids: list | None = None
+) -> pd.DataFrame:
+    """``comms`` with the calls' ``direction`` (outgoing calls raise ``outgoing_call``)."""
+    if comms.empty or not warehouse.has_table("calls"):
+        return comms
+    where = None
+    if ids is not None:
+        where = "id IN (" + ", ".join(str(int(i)) for i in ids) + ")" if ids else "false"
+    calls = warehouse.read("calls", start=day, end=day, where=where)
+    if "direction" not in calls.columns:
+        return comms
+    direction = dict(zip(calls["id"], calls["direction"], strict=True))
+    is_call = comms["communication_type"] == "call"
+    comms = comms.copy()
+    comms["direction"] = [
+        direction.get(i) if c else None for i, c in zip(comms["id"], is_call, strict=True)
+    ]
+    return comms
+
+
+def raise_batch(
+    store: ConfigStore,
+    settings: Settings,
+    warehouse: Warehouse,
+    day: dt.date,
+    communications: pd.DataFrame,
+    tag_assignments: pd.DataFrame | None,
+    transcripts: pd.DataFrame | None,
+) -> Raised:
+    """The live path's micro-batch of one day, as soon as its steps have written it: the same
+    events, under the same keys, as :func:`raise_day` raises for them."""
+    if communications.empty:
+        return Raised()
+    call_ids = communications.loc[communications["communication_type"] == "call", "id"]
+    comms = _with_direction(warehouse, day, communications, call_ids.dropna().tolist())
+    return raise_communications(
+        store, settings, comms, tag_assignments=tag_assignments, transcripts=transcripts
+    )
 
 
 def raise_spam_day(

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, TableFeatures
 from deltalake.exceptions import TableNotFoundError
@@ -38,6 +39,7 @@ QUARANTINE_PREFIX = "quarantine_"
 PAIRED = "-paired.parquet"  # a data file written with its quarantine (same name in both tables)
 DEFAULT_RETENTION = dt.timedelta(hours=24)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+Key = str | tuple[str, ...]
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -225,33 +227,67 @@ class Warehouse:
         return path
 
     def append(
-        self, table: str, day: dt.date | str, frame: pd.DataFrame | pa.Table, key: str = "id"
+        self,
+        table: str,
+        day: dt.date | str,
+        frame: pd.DataFrame | pa.Table,
+        key: Key = "id",
+        replace: Iterable | None = None,
+        unique: bool = True,
     ) -> Path | None:
-        """Adds a micro-batch to a day, merged by ``key``: a row whose key the day already has
-        replaces it (the day is rewritten in the same commit), so re-appending never
-        duplicates; otherwise the batch is committed as one more file. Within the batch the
-        last row of a key wins. Returns the new file (None for an empty batch)."""
+        """Adds a micro-batch to a day in one commit, replacing rows by ``key``: every stored
+        row whose key is in the batch (or in ``replace``: keys whose rows go even when the batch
+        has none for them) is dropped, and the batch's rows are added, so re-appending never
+        duplicates. A key may name many rows (``unique=False``: a communication's tags); with
+        ``unique`` the last row of a key in the batch wins.
+
+        The cost follows the batch, not the day: only files that hold one of the keys are
+        rewritten without those rows (a file's keys are read once per process: files are
+        immutable), under their old write time so the day's rows keep their order. Returns the batch's new file
+        (None when the batch is empty)."""
         table, day = self._check(table), _as_date(day)
+        columns = (key,) if isinstance(key, str) else tuple(key)
         arrow = _frame_to_arrow(frame)
-        if arrow.num_rows == 0:
-            return None
-        if key in arrow.column_names:
+        if unique and isinstance(key, str) and key in arrow.column_names:
             arrow = _last_per_key(arrow, key)
+        has_key = all(c in arrow.column_names for c in columns)
+        keys = _key_strings(arrow, columns) if arrow.num_rows and has_key else set()
+        keys |= {_key_string(v) for v in replace or ()}
+        if arrow.num_rows == 0 and not keys:
+            return None
+        self.repair(table)  # a paired file may be rewritten below, losing its pairing name
         with self._writer(table):
             current = self._latest(table)
             rels = current.days.get(day, ()) if current else ()
-            existing = [self.storage.local_path(table, rel) for rel in rels]
-            overlap = key in arrow.column_names and rels and _has_any_key(existing, arrow, key)
-            if not overlap:
+            lookup = _KeyLookup(self.storage, table, columns, keys)
+            actions: list = []
+            schemas: list[pa.Schema] = []
+            touched = [rel for rel in rels if lookup.holds_any(rel)]
+            for rel in touched:
+                kept = lookup.without_keys(rel)
+                if kept.num_rows:
+                    new_rel = _rewritten(rel)
+                    lookup.remember(new_rel, kept)
+                    path = self.storage.write(table, new_rel, _write_arrow(kept))
+                    add, schema = _add(new_rel, path, day)
+                    actions.append(add)
+                    schemas.append(schema)
+            path = None
+            if arrow.num_rows:
                 rel = _new_file(day)
+                if has_key:
+                    lookup.remember(rel, arrow)
                 path = self.storage.write(table, rel, _write_arrow(arrow))
                 add, schema = _add(rel, path, day)
-                self._commit(table, [add], "append", schema, op="append")
-                return path
-            rel = _new_file(day)
-            path = self.storage.write(table, rel, _merge_by_key(existing, arrow, key))
-            add, schema = _add(rel, path, day)
-            self._commit(table, [*_removes(rels, day), add], "append", schema, op="merge")
+                actions.append(add)
+                schemas.append(schema)
+            if not touched and path is None:
+                return None
+            merged = None
+            for schema in schemas:
+                merged = delta_schema.merge(merged, schema)
+            op = "merge" if touched else "append"
+            self._commit(table, [*_removes(touched, day), *actions], "append", merged, op=op)
             return path
 
     def compact(self, table: str, day: dt.date | str | None = None) -> list[dt.date]:
@@ -550,34 +586,74 @@ def _concat(sources: list[Path]) -> Callable[[Path], object]:
     return fill
 
 
-def _has_any_key(sources: list[Path], batch: pa.Table, key: str) -> bool:
-    with duckdb.connect(":memory:", config={"threads": 1}) as con:
-        con.register("_batch", batch.select([key]))
-        found = con.execute(
-            f'SELECT 1 FROM {_read_files(sources)} WHERE "{key}" IN (SELECT "{key}" FROM _batch) '
-            "LIMIT 1"
-        ).fetchone()
-    return found is not None
-
-
-def _merge_by_key(sources: list[Path], batch: pa.Table, key: str) -> Callable[[Path], object]:
-    def fill(path: Path) -> None:
-        with duckdb.connect(":memory:", config={"threads": 1}) as con:
-            con.register("_batch", batch)
-            _copy_query(
-                con,
-                f"SELECT * FROM {_read_files(sources)} s WHERE NOT EXISTS "
-                f'(SELECT 1 FROM _batch b WHERE b."{key}" = s."{key}") '
-                "UNION ALL BY NAME SELECT * FROM _batch",
-                "",
-            )(path)
-
-    return fill
-
-
 def _last_per_key(batch: pa.Table, key: str) -> pa.Table:
     keys = batch.column(key).to_pylist()
     last = {value: index for index, value in enumerate(keys)}
     if len(last) == len(keys):
         return batch
     return batch.take(sorted(last.values()))
+
+
+def _key_string(value) -> str:
+    if isinstance(value, tuple):
+        return "\x1f".join("\x00" if v is None else str(v) for v in value)
+    return "\x00" if value is None else str(value)
+
+
+def _key_array(table: pa.Table, columns: tuple[str, ...]) -> pa.Array:
+    """Each row's key as one string (the sink's keys: several columns joined)."""
+    parts = [pc.cast(table.column(c), pa.string()).fill_null("\x00") for c in columns]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def _key_strings(table: pa.Table, columns: tuple[str, ...]) -> set[str]:
+    return set(_key_array(table, columns).to_pylist())
+
+
+def _rewritten(rel: str) -> str:
+    """A new name for a file rewritten without some rows: its write time stays, so the day's
+    rows keep their order; a paired file loses its pairing (its quarantine is committed)."""
+    folder, name = rel.rsplit("/", 1)
+    stamp = name.split("-")[1] if name.startswith("part-") and name.count("-") >= 2 else None
+    if stamp is None or not stamp.isdigit():
+        return _new_file(dt.date.fromisoformat(folder.split("=", 1)[1]))
+    return f"{folder}/part-{stamp}-{uuid.uuid4().hex}.parquet"
+
+
+# files are immutable, so each file's keys are read once per process
+_file_keys: dict[tuple[str, tuple[str, ...], str], frozenset[str]] = {}
+_FILE_KEYS_LIMIT = 50_000
+
+
+class _KeyLookup:
+    """Finds which of a day's files hold rows of the given keys."""
+
+    def __init__(self, storage: Storage, table: str, columns: tuple[str, ...], keys: set[str]):
+        self.storage, self.table, self.columns, self.keys = storage, table, columns, keys
+        self.value_set = pa.array(sorted(keys), pa.string())
+
+    def holds_any(self, rel: str) -> bool:
+        if not self.keys:
+            return False
+        cache_key = (self.storage.uri(self.table), self.columns, rel)
+        stored = _file_keys.get(cache_key)
+        if stored is None:
+            parquet = pq.ParquetFile(self.storage.local_path(self.table, rel))
+            if any(c not in parquet.schema_arrow.names for c in self.columns):
+                return False
+            stored = self.remember(rel, parquet.read(columns=list(self.columns)))
+        return not self.keys.isdisjoint(stored)
+
+    def remember(self, rel: str, rows: pa.Table) -> frozenset[str]:
+        if len(_file_keys) >= _FILE_KEYS_LIMIT:
+            _file_keys.clear()
+        keys = frozenset(_key_strings(rows, self.columns))
+        _file_keys[(self.storage.uri(self.table), self.columns, rel)] = keys
+        return keys
+
+    def without_keys(self, rel: str) -> pa.Table:
+        stored = pq.ParquetFile(self.storage.local_path(self.table, rel)).read()
+        hit = pc.is_in(_key_array(stored, self.columns), value_set=self.value_set)
+        return stored.filter(pc.invert(hit))

@@ -237,3 +237,39 @@ def test_reference_sync_keeps_local_settings(world):
         assert site.target_call_min_duration == 45
         assert site.is_active is False
         assert session.get(Campaign, campaign_id).channel == "social"
+
+
+def test_malformed_pages_are_error_rows_or_quarantine_and_the_next_poll_goes_on(world):
+    account = world.account()
+    call = account.call(world.now - MINUTE)
+
+    def garbage_row(method, params, result):
+        if method == "get.calls_report":
+            result["data"] = ["не объект", *result["data"]]
+        return result
+
+    world.api.page_hooks.append(garbage_row)
+    first = world.poll()
+    assert first["new"] == 1 and ids(world, "calls") == [call["id"]]
+    assert "row is not a JSON object" in {r["reason"] for r in world.rows("quarantine_calls")}
+
+    for broken in ({"data": "нет"}, {"data": [], "metadata": {"total_items": "много"}}):
+        world.api.page_hooks = [
+            lambda method, params, result, broken=broken: {**result, **broken}
+            if method == "get.calls_report" else result
+        ]  # fmt: skip
+        with world.store.session() as session:
+            before = session.get(LiveCursor, (1, "calls")).position
+        world.now += MINUTE
+        failing = world.poll()
+        reasons = failing["accounts"][0]["error_reasons"]
+        assert any("result.data is not a list" in r or "total_items is not an integer" in r
+                   for r in reasons), reasons  # fmt: skip
+        with world.store.session() as session:
+            assert session.get(LiveCursor, (1, "calls")).position == before
+    world.api.page_hooks = []
+    late = account.call(world.now - MINUTE)
+    world.now += MINUTE
+    recovered = world.poll()
+    assert recovered["accounts"][0]["status"] == "active" and recovered["errors"] == 0
+    assert ids(world, "calls") == sorted([call["id"], late["id"]])

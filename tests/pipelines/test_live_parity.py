@@ -106,6 +106,21 @@ def test_live_micro_batches_equal_the_nightly_day(tmp_path):
             key = KEYS.get(table, "communication_id")
             assert _canonical(live_rows, key) == _canonical(nightly_rows, key), table
             checked[table] = len(nightly_rows)
+
+        # the nightly upkeep compacts the live day's micro-batch files: the same rows, one file
+        def files(table):
+            snap = world.warehouse.snapshot(table)
+            return len(snap.days.get(day, ())) if snap else 0
+
+        assert files("calls") >= batches
+        assert files("tag_assignments") >= batches
+        for table in TABLES:
+            world.warehouse.compact(table, day)
+            assert files(table) <= 1, table
+            key = KEYS.get(table, "communication_id")
+            assert _canonical(world.warehouse.read(table, day, day), key) == _canonical(
+                nightly_wh.read(table, day, day), key
+            ), table
         assert checked["calls"] == 13
         assert checked["communications"] == 19
         assert checked["spam_tag_assignments"] == 2

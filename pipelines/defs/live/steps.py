@@ -24,6 +24,8 @@ from data.config.queries import site_settings_history
 from data.config.store import ConfigStore
 from data.live import sink
 from data.live.poller import Batch
+from data.notifications.sources import raise_batch
+from data.settings import get_settings
 from data.warehouse import Warehouse
 from models.inference import COLUMNS as SMARTTAG_COLUMNS
 from models.inference import TaggingStats, account_tags, tag_recognized
@@ -52,6 +54,7 @@ class Steps:
     workers: int = 1
     scheduler: str | None = None
     max_seconds: float = 7200.0
+    notifications: bool = True  # raise notification events for what each batch wrote
     seconds: dict[str, float] = field(default_factory=dict)  # time per step, summed
 
     def __call__(self, batch: Batch) -> int:
@@ -77,7 +80,8 @@ class Steps:
         self.antispam(day, calls)
         transcripts = self.transcribe(day, calls)
         self.smarttag(day, calls, transcripts)
-        self.tag(day, batch, transcripts, day_rows.to_pandas())
+        targets, assignments = self.tag(day, batch, transcripts, day_rows.to_pandas())
+        self.notify(day, targets, assignments, transcripts)
         return len(batch)
 
     def antispam(self, day: dt.date, calls: pd.DataFrame) -> None:
@@ -117,7 +121,8 @@ class Steps:
             models = enabled_models(session)
             tags = account_tags(session, models)
         ok = transcripts[transcripts["status"] == "ok"][[KEY, "turns", "prosody"]]
-        recognized = calls[[KEY, "communication_type", "account_id"]].merge(ok, on=KEY)
+        active = calls[calls["site_is_active"].ne(False)]  # as nightly: a site switched off
+        recognized = active[[KEY, "communication_type", "account_id"]].merge(ok, on=KEY)
         frame = (
             tag_recognized(recognized, models, tags, TaggingStats())
             if models and not recognized.empty
@@ -133,7 +138,7 @@ class Steps:
         )
         self._timed("smarttag", started)
 
-    def tag(self, day, batch, transcripts, day_rows: pd.DataFrame) -> None:
+    def tag(self, day, batch, transcripts, day_rows: pd.DataFrame):
         started = time.perf_counter()
         # a new communication can make a later one of the same contact a repeat contact
         targets = _with_same_contacts(batch, day_rows)
@@ -150,6 +155,19 @@ class Steps:
         sink.append(self.warehouse, TAGS, day, result.assignments, KEY,
                     replace=targets[KEY].tolist())  # fmt: skip
         self._timed("tagging", started)
+        return targets, result.assignments
+
+    def notify(self, day, communications, assignments, transcripts) -> None:
+        """Raises the written communications' notification events (once per communication and
+        event: a re-poll or the nightly run raises the same keys again, which adds nothing)."""
+        if not self.notifications:
+            return
+        started = time.perf_counter()
+        raise_batch(
+            self.store, get_settings(), self.warehouse, day, communications, assignments,
+            transcripts,
+        )  # fmt: skip
+        self._timed("notifications", started)
 
 
 def _communications_of_day(warehouse: Warehouse, day: dt.date, sites: pd.DataFrame) -> pa.Table:

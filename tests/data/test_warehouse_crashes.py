@@ -164,13 +164,13 @@ def test_readers_never_fail_while_a_day_is_rewritten_up_to_twenty_times_a_second
     wh = Warehouse(tmp_path / "wh")
     pid = writers.start(pace=0.05)
     failures, reads, generations = [], [0], set()
+    done = threading.Event()
     try:
         _wait_for_first_commit(wh)
         start_version = wh.snapshot("calls").version
-        stop = time.monotonic() + 4.0
 
         def read() -> None:
-            while time.monotonic() < stop:
+            while not done.is_set():
                 try:
                     with wh.connect(["calls", "quarantine_calls", "live"]) as con:
                         generations.add(_consistent(con)[0])
@@ -182,14 +182,21 @@ def test_readers_never_fail_while_a_day_is_rewritten_up_to_twenty_times_a_second
         threads = [threading.Thread(target=read) for _ in range(4)]
         for thread in threads:
             thread.start()
+        # the readers run until the writer has rewritten the day 20 times (at up to 20 a second),
+        # however slowly a busy machine lets it; the cap only ends a stalled writer's run
+        cap = time.monotonic() + 180.0
+        while time.monotonic() < cap:
+            if wh.snapshot("calls").version - start_version >= 20 and reads[0] > 20:
+                break
+            time.sleep(0.1)
+        done.set()
         for thread in threads:
             thread.join()
         rewrites = wh.snapshot("calls").version - start_version
     finally:
+        done.set()
         writers.kill(pid)
     assert failures == []
-    # the readers saw the day change under them: 20 rewrites a second when the machine keeps
-    # up (the readers' own load slows the writer on two busy cores; bench_serving reports it)
-    assert rewrites >= 10, f"{rewrites / 4:.1f} rewrites a second"
+    assert rewrites >= 20, f"the writer stalled: {rewrites} rewrites in 180 s"
     assert reads[0] > 20
     assert len(generations) > 5

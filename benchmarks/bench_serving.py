@@ -727,6 +727,7 @@ def accounts_run(n: int, days: int, rate: float, seconds: float, workers: int) -
         "offered_rps": rate,
         "throughput_rps": round(result["throughput_rps"], 1),
         "errors": result["errors"],
+        "failures": result["failures"],
         "load_average_1min": result["load_average"],
         "per_account": {},
     }
@@ -891,7 +892,8 @@ def main(argv: list[str] | None = None) -> dict:
         single = next(r for r in figures["runs"] if r["offered_rps"] == top)
         print(
             f"three accounts (an admin and an agency user each), offered {top:.0f} req/s: "
-            f"throughput {multi['throughput_rps']:.1f} req/s, errors {multi['errors']}, "
+            f"throughput {multi['throughput_rps']:.1f} req/s, errors {multi['errors']} "
+            f"{multi['failures'] or ''}, "
             f"load average {multi['load_average_1min']:.2f}"
         )
         for account, stats in multi["per_account"].items():

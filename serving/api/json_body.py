@@ -1,6 +1,6 @@
-"""JSON bodies serialized straight from plain values, for the hot list and report routes.
+"""JSON bodies serialized straight from plain values, for the report routes.
 
-Those routes build values that already have their schema's shape (the route's
+They build values that already have their schema's shape (the route's
 ``response_model`` still documents it in OpenAPI); skipping the model round trip saves most
 of their serialization time. ``pydantic_core`` writes times, dates and non-finite numbers as
 the models would (RFC 3339, ISO dates, ``null``)."""

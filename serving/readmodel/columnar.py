@@ -362,7 +362,10 @@ def day_block(
     the table's snapshot the request took (else the current one)."""
     snapshot = snapshot or warehouse.snapshot(table)
     rels = snapshot.days.get(day, ()) if snapshot is not None else ()
-    paths = [warehouse.storage.local_path(table, rel) for rel in rels]
+    storage = warehouse.storage
+    paths = [
+        storage.local_path(table, r) if storage.remote else storage.uri(table, r) for r in rels
+    ]
     if not paths:
         paths = [warehouse.partition_path(table, day)]
     blocks = [file_block(path, table, day, sort) for path in paths]

@@ -162,8 +162,9 @@ class CommunicationsDay:
         return out
 
 
-# Days as their blocks, a few hundred at most: cheap to rebuild from the file cache, kept so
-# that tag masks are built once per day version.
+# Days as their files' blocks, the most recently used few hundred: cheap to rebuild from the
+# file cache, kept so that a page does not look each file up again. A day holds its blocks
+# also when the file cache has dropped them, so this bounds what lives past its row budget.
 MAX_DAYS = 256
 _days: OrderedDict[tuple, tuple[tuple, CommunicationsDay]] = OrderedDict()
 _days_lock = threading.Lock()

@@ -226,6 +226,22 @@ def _with_account(frame: pd.DataFrame, account: int | None) -> pd.DataFrame:
     ]
 
 
+def _row_accounts(
+    frame: pd.DataFrame | None, site_account: dict, campaign_account: dict
+) -> pd.Series:
+    """Each row's account: its own ``account_id``, else its site's, else its campaign's."""
+    if frame is None or frame.empty:
+        return pd.Series(dtype="Int64")
+    found = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if "account_id" in frame:
+        found = pd.to_numeric(frame["account_id"], errors="coerce").astype("Int64")
+    for column, owners in (("site_id", site_account), ("campaign_id", campaign_account)):
+        if column in frame and owners:
+            ids = pd.to_numeric(frame[column], errors="coerce")
+            found = found.fillna(ids.map(owners).astype("Int64"))
+    return found
+
+
 def split_by_account(inputs: Inputs) -> dict[int | None, Inputs]:
     """Inputs per account. A row's account is its own ``account_id``, else its site's, else
     its campaign's; a deal without either follows its communication. Rows of no known
@@ -236,16 +252,7 @@ def split_by_account(inputs: Inputs) -> dict[int | None, Inputs]:
         return {None: inputs}
 
     def owner(frame: pd.DataFrame | None) -> pd.Series:
-        if frame is None or frame.empty:
-            return pd.Series(dtype="Int64")
-        found = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-        if "account_id" in frame:
-            found = pd.to_numeric(frame["account_id"], errors="coerce").astype("Int64")
-        for column, owners in (("site_id", site_account), ("campaign_id", campaign_account)):
-            if column in frame and owners:
-                ids = pd.to_numeric(frame[column], errors="coerce")
-                found = found.fillna(ids.map(owners).astype("Int64"))
-        return found
+        return _row_accounts(frame, site_account, campaign_account)
 
     communications = owner(inputs.communications)
     deals = owner(inputs.deals)

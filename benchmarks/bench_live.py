@@ -322,7 +322,7 @@ class _Account:
 def ramp(rates: list[float], step_minutes: float, interval: float, cost: float,
          workers: int) -> list[dict]:  # fmt: skip
     """Raises the call rate step by step until polls overrun the interval; per step: CPU per
-    call, the cores that rate needs (CPU per call × calls per second) and the polls that took
+    call, the cores that rate needs (CPU per call times calls per second) and the polls that took
     longer than the interval on this machine as loaded."""
     account = _Account(rates[0], cost, workers)
     steps = []

@@ -226,6 +226,19 @@ def _in(column: Column | None, values: list[Any]) -> np.ndarray | None:
     return found if column.nulls is None else found & ~column.nulls
 
 
+def _tagged(day: CommunicationsDay, position: int, tag: str, by_hand: dict) -> np.ndarray:
+    """Rows carrying ``tag``: automatic ones nobody removed, and those a person set; a
+    person's change wins, for the tag filter and the spam filter alike."""
+    ids = day.blocks[position].ids
+    found = day.tag_mask(position, tag)
+    set_ids, removed_ids = by_hand.get(tag, ([], []))
+    if removed_ids:
+        found = found & ~np.isin(ids, removed_ids)
+    if set_ids:
+        found = found | np.isin(ids, set_ids)
+    return found
+
+
 def _mask(
     day: CommunicationsDay,
     position: int,
@@ -251,21 +264,10 @@ def _mask(
     if flt.tags:
         any_tag = np.zeros(block.rows, dtype=bool)
         for tag in flt.tags:
-            set_ids, removed_ids = flt.by_hand.get(tag, ([], []))
-            automatic = day.tag_mask(position, tag)
-            if removed_ids:
-                automatic = automatic & ~np.isin(block.ids, removed_ids)
-            any_tag |= automatic
-            if set_ids:
-                any_tag |= np.isin(block.ids, set_ids)
+            any_tag |= _tagged(day, position, tag, flt.by_hand)
         mask &= any_tag
     if flt.is_spam is not None:
-        spam = day.tag_mask(position, SPAM_TAG)
-        set_ids, removed_ids = flt.by_hand.get(SPAM_TAG, ([], []))
-        if removed_ids:  # a person's change wins: the same rule as the tag filter
-            spam = spam & ~np.isin(block.ids, removed_ids)
-        if set_ids:
-            spam = spam | np.isin(block.ids, set_ids)
+        spam = _tagged(day, position, SPAM_TAG, flt.by_hand)
         mask &= spam if flt.is_spam else ~spam
     if cursor is not None:
         at = np.datetime64(cursor.date_time, "us")

@@ -75,7 +75,8 @@ def test_an_updated_call_raises_only_its_new_events(world):
                                   "email": {"recipients": ["a@okna.ru"]}}, account_id=5)  # fmt: skip
     call = account.call(world.now - 10 * MINUTE, lost=True)
     world.poll()
-    assert _deliveries(world, lost) == 1 and _deliveries(world, rule) == 0
+    assert _deliveries(world, lost) == 1
+    assert _deliveries(world, rule) == 0
     from data.live.simulate import wav_bytes
 
     account.account.recordings[f"rec{call['id']}"] = wav_bytes(40, 1)
@@ -86,4 +87,5 @@ def test_an_updated_call_raises_only_its_new_events(world):
     world.poll()
     world.now += MINUTE
     world.poll()
-    assert _deliveries(world, rule) == 1 and _deliveries(world, lost) == 1
+    assert _deliveries(world, rule) == 1
+    assert _deliveries(world, lost) == 1

@@ -250,7 +250,8 @@ def test_malformed_pages_are_error_rows_or_quarantine_and_the_next_poll_goes_on(
 
     world.api.page_hooks.append(garbage_row)
     first = world.poll()
-    assert first["new"] == 1 and ids(world, "calls") == [call["id"]]
+    assert first["new"] == 1
+    assert ids(world, "calls") == [call["id"]]
     assert "row is not a JSON object" in {r["reason"] for r in world.rows("quarantine_calls")}
 
     for broken in ({"data": "нет"}, {"data": [], "metadata": {"total_items": "много"}}):
@@ -271,5 +272,6 @@ def test_malformed_pages_are_error_rows_or_quarantine_and_the_next_poll_goes_on(
     late = account.call(world.now - MINUTE)
     world.now += MINUTE
     recovered = world.poll()
-    assert recovered["accounts"][0]["status"] == "active" and recovered["errors"] == 0
+    assert recovered["accounts"][0]["status"] == "active"
+    assert recovered["errors"] == 0
     assert ids(world, "calls") == sorted([call["id"], late["id"]])

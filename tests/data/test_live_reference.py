@@ -32,7 +32,8 @@ def test_employee_ids_and_groups_come_from_the_api(world):
     lost = account.call(world.now - 3 * MINUTE, lost=True)
     account.account.upsert("calls", dict(lost, employees=[]))
     result = world.poll()
-    assert result["errors"] == 0 and result["quarantined"] == 0
+    assert result["errors"] == 0
+    assert result["quarantined"] == 0
     rows = {r["communication_id"]: r for r in world.rows("communications")}
     answered = rows[f"call:{call['id']}"]
     assert list(answered["employee_ids"]) == [first, second, 99999]
@@ -65,7 +66,8 @@ def test_smarttag_skips_calls_of_a_switched_off_site(world, monkeypatch):
     world.now += 8 * MINUTE
     assert world.poll()["processed"] == 6
     on_site = {f"call:{c['id']}" for c in calls if c["site_id"] != off}
-    assert on_site and len(on_site) < 6  # calls on both sites
+    assert on_site
+    assert len(on_site) < 6
     statuses = {r["communication_id"]: r["reason"] for r in world.rows("transcripts")}
     assert {c for c, reason in statuses.items() if reason == "site inactive"} == (
         {f"call:{c['id']}" for c in calls} - on_site

@@ -37,7 +37,8 @@ def tagged(tmp_path_factory):
             json=_rule("fir", "елки"),
             headers=auth(world, "admin2"),
         )
-        assert one.is_success and two.is_success, (one.text, two.text)
+        assert one.is_success, one.text
+        assert two.is_success, two.text
     warehouse = Warehouse(world.settings.warehouse_dir)
     store = ConfigStore(world.settings.database_url, migrate_schema=False)
     # a re-tag with the rules of now (the world's days are before the rules were saved)
@@ -50,7 +51,8 @@ def tagged(tmp_path_factory):
 
 def test_each_accounts_rule_tags_its_own_communications_only(tagged):
     world, assignments, comms = tagged
-    assert "ёлки" in TEXTS[None] and "офис" in TEXTS[None]
+    assert "ёлки" in TEXTS[None]
+    assert "офис" in TEXTS[None]
     by_tag = {
         tag: set(rows["communication_id"])
         for tag, rows in assignments[assignments["source"].eq("autotag")].groupby("tag")
@@ -58,7 +60,8 @@ def test_each_accounts_rule_tags_its_own_communications_only(tagged):
     day_ids = set(comms["communication_id"])
     first, second = of_account(world, 1) & day_ids, of_account(world, 2) & day_ids
     # positive: each rule tagged communications of its own account
-    assert by_tag.get("Целевой клиент") and by_tag.get("Только второй")
+    assert by_tag.get("Целевой клиент")
+    assert by_tag.get("Только второй")
     assert by_tag["Целевой клиент"] <= first
     assert by_tag["Только второй"] <= second
     # negative: the same words in the other account's communications are left alone
@@ -68,6 +71,7 @@ def test_each_accounts_rule_tags_its_own_communications_only(tagged):
             "communication_id",
         ]
     )
-    assert saying & first and saying & second
+    assert saying & first
+    assert saying & second
     assert not by_tag["Целевой клиент"] & second
     assert not by_tag["Только второй"] & first

@@ -87,7 +87,8 @@ def test_an_append_keeps_the_tag_masks_of_the_files_it_did_not_touch(tmp_path):
     assert mask.tolist() == [False, True, False]
     warehouse.append("communications", DAY, _calls([4], 11), key="communication_id")
     after = communication_days.day_block(warehouse, DAY, LIST_COLUMNS)
-    assert after is not first and after.blocks[0] is first.blocks[0]
+    assert after is not first
+    assert after.blocks[0] is first.blocks[0]
     assert after.tag_mask(0, "Цена") is mask
     assert after.tag_mask(1, "Цена").tolist() == [False]
     # new tags make new masks

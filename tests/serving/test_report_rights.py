@@ -64,11 +64,12 @@ def _rows(client, world, login, report, **params):
     return response.json()["rows"]
 
 
-@pytest.mark.parametrize("login, account", [("admin", 1), ("admin2", 2), ("analyst", 1)])
+@pytest.mark.parametrize(("login", "account"), [("admin", 1), ("admin2", 2), ("analyst", 1)])
 def test_attribution_is_the_callers_accounts_own(reports, login, account):
     client, world = reports
     rows = _rows(client, world, login, "attribution", model="last", limit=10_000)
-    assert rows and {row["account_id"] for row in rows} == {account}
+    assert rows
+    assert {row["account_id"] for row in rows} == {account}
     by_day = pd.DataFrame(rows).groupby("date")["total_conversion_value"].sum()
     # every day's credits are exactly the account's own revenue, never the other's added
     assert by_day.to_dict() == {day.isoformat(): REVENUE[account] for day in DAYS}
@@ -83,7 +84,7 @@ def test_each_accounts_paths_hold_its_own_conversions_only(reports):
         assert converted == REVENUE[account] * len(DAYS)
 
 
-@pytest.mark.parametrize("login, account", [("admin", 1), ("admin2", 2)])
+@pytest.mark.parametrize(("login", "account"), [("admin", 1), ("admin2", 2)])
 def test_attribution_totals_over_a_period(reports, login, account):
     client, world = reports
     period = {"date_from": DAYS[0].isoformat(), "date_till": DAYS[-1].isoformat()}
@@ -127,7 +128,8 @@ def test_associated_conversions_totals_recompute_the_ratio(reports):
     )
     assert response.status_code == 200, response.text
     (row,) = response.json()["rows"]
-    assert row["channel"] == "advert" and row["last_touch_value"] == REVENUE[2] * len(DAYS)
+    assert row["channel"] == "advert"
+    assert row["last_touch_value"] == REVENUE[2] * len(DAYS)
     assert row["assisted_to_last_touch"] == 0.0
 
 
@@ -160,7 +162,8 @@ def test_the_attribution_right_does_not_open_another_agencys_results(reports):
     saved = client.put(f"/api/v1/users/{user_id}/rights", json=rights, headers=admin)
     assert saved.status_code == 200, saved.text
     response = client.get("/api/v1/reports/attribution", headers=auth(world, "agency_a"))
-    assert response.status_code == 403 and "account-wide" in response.json()["detail"]
+    assert response.status_code == 403
+    assert "account-wide" in response.json()["detail"]
 
 
 def test_nobody_grants_a_report_right_they_do_not_hold(reports):
@@ -187,7 +190,8 @@ def test_an_unknown_group_and_an_unknown_report_are_refused(reports):
     client, world = reports
     admin = auth(world, "admin")
     bad = client.get("/api/v1/reports/attribution/totals?group_by=site_id", headers=admin)
-    assert bad.status_code == 422 and "group_by" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "group_by" in bad.json()["detail"]
     assert client.get("/api/v1/reports/no_such_report", headers=admin).status_code == 404
     assert client.get("/api/v1/reports/report_nothing/totals", headers=admin).status_code == 404
 

@@ -66,7 +66,8 @@ def test_a_cached_caller_costs_no_store_query(mutable_client, mutable_world, mon
         assert mutable_client.get("/api/v1/reports", headers=headers).status_code == 200
     finally:
         stop()
-    assert len(seen) == 1 and "cache_versions" in seen[0]
+    assert len(seen) == 1
+    assert "cache_versions" in seen[0]
 
 
 def test_own_rights_change_takes_effect_on_the_next_request(mutable_client, mutable_world):

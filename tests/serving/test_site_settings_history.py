@@ -131,10 +131,15 @@ def test_a_change_is_one_version_with_its_audit_record(site_world):
 
 def test_a_rolled_back_change_leaves_no_version(site_world):
     _, _, store = site_world
-    with pytest.raises(RuntimeError), store.session() as session:
-        session.get(Site, 1).target_call_min_duration = 5
-        session.flush()
-        raise RuntimeError("the change fails after the flush")
+
+    def change_then_fail() -> None:
+        with store.session() as session:
+            session.get(Site, 1).target_call_min_duration = 5
+            session.flush()
+            raise RuntimeError("the change fails after the flush")
+
+    with pytest.raises(RuntimeError, match="fails after the flush"):
+        change_then_fail()
     with store.session() as session:
         assert session.get(Site, 1).target_call_min_duration == 30
         kept = session.scalars(

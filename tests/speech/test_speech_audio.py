@@ -1,5 +1,7 @@
 """Decoding, resampling and channel split on synthesized telephone calls, and bad audio."""
 
+import itertools
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -123,7 +125,7 @@ def test_a_synthesized_dialogue_alternates_turns_with_pauses(tmp_path):
     )
     assert reference == again  # repeatable
     assert [t["speaker"] for t in reference] == [speaker for speaker, _ in lines]
-    pauses = [b["start"] - a["end"] for a, b in zip(reference, reference[1:], strict=False)]
+    pauses = [b["start"] - a["end"] for a, b in itertools.pairwise(reference)]
     assert all(0.29 <= p <= 1.21 for p in pauses), pauses
     samples = decode(tmp_path / "d.wav").samples
     assert samples.shape[0] == 2

@@ -288,3 +288,23 @@ def test_people_favouring_some_contacts_reach_fewer_than_even_draws(pool_size, c
     distinct, daily = _daily_reach(rng, pool, weights, calls_a_day, 120)
     even = list_evenness(np.array([distinct]), np.array([daily]), np.array([calls_a_day]))
     assert even[0] < 0.8
+
+
+def test_a_message_dialer_at_human_pace_is_flagged_for_working_its_list_evenly():
+    rng = np.random.default_rng(8)
+    scorer = BehaviourScorer().fit(_callers(rng, 5000, 2.0), callers_seen=50_000)
+    # a recorded message on 60 % of calls, human pace: only 40 % machine-like
+    behaviour = dict(
+        median_duration=20.0, short_share=0.4, one_ring_share=0.2, answered_share=0.6, gap_cv=1.0
+    )
+    # 107 accounts a day out of 300: what 132 calls a day drawn evenly from 300 accounts reach
+    even = _same_accounts_daily(calls_per_active_day=132.0, **behaviour)
+    # the same reach from 400 calls a day: a few accounts called far more often than the rest
+    favouring = _same_accounts_daily(calls_per_active_day=400.0, **behaviour)
+    assert list_evenness(np.array([300.0]), np.array([107.0]), np.array([132.0]))[0] == (
+        pytest.approx(1.0, abs=0.01)
+    )
+    assert scorer.predict(even).tolist() == [1]
+    assert scorer.predict(favouring).tolist() == [0]
+    assert "обзвон по списку / works down a list" in scorer.reasons(even)[0][0]
+    assert "works down a list" not in " ".join(scorer.reasons(favouring)[0])

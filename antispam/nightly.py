@@ -130,7 +130,8 @@ def score_window(
     ``antispam.tiers``; built by ``build_months``, never here) are read from it, every other day
     from the daily rollups; the verdicts are the same either way. Without a ``scorer`` (no
     trained model promoted) the label-free behaviour scorer decides, its threshold set from
-    the window's callers (and lifted over the numbers ``labels`` mark legitimate).
+    the window's callers (``labels``, the accounts' lists and marks, move it: see
+    ``BehaviourScorer.fit``).
     """
     start, end = window_bounds(as_of, window_days)
     files = warehouse.files(ROLLUP_TABLE, start, end)

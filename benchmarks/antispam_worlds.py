@@ -482,13 +482,15 @@ def generate_world(
     end: dt.date = END,
     days: int = DAYS,
     scale: float = 1.0,
+    overrides: dict[str, float] | None = None,
 ) -> World:
     """One world: its mixture (numbers per kind) and parameters drawn from ``seed``.
 
-    ``scale`` shrinks every count (tests use small worlds).
+    ``scale`` shrinks every count (tests use small worlds); ``overrides`` pins parameters (the
+    stress worlds put them at the ends of their ranges).
     """
     rng = np.random.default_rng(seed)
-    params = world_params(rng)
+    params = world_params(rng) | (overrides or {})
     mixture = {"ordinary": max(1, int(ordinary * scale))}
     for kind in _LEGIT:
         mixture[kind] = max(3, int(rng.integers(*legit_per_kind) * scale))

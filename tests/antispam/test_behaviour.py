@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from antispam.behaviour import BehaviourScorer, fitted_default
+from antispam.behaviour import BehaviourScorer, fitted_default, list_evenness
 from antispam.policy import SPAM_TAG, is_spam_tag
 from antispam.rollup import daily_rollup
 from antispam.validate import check_calls
@@ -230,3 +230,86 @@ def test_a_dialer_re_calling_the_same_accounts_is_flagged_and_a_route_desk_is_no
     assert parts["daily_accounts"] == pytest.approx(300 / 0.07 / 40)
     reason = scorer.reasons(redialer)[0][0]
     assert "107 accounts a day over 40 active days, the same ones again" in reason
+
+
+def test_labelled_spam_under_the_evidence_level_lowers_it_to_find_the_rest():
+    rng = np.random.default_rng(6)
+    ordinary = _callers(rng, 5000, 2.0)
+    # a campaign just under the evidence level: 20 numbers alike, 8 of them complained about
+    campaign = _same_accounts_daily(
+        median_duration=60.0, short_share=0.4, one_ring_share=0.05, answered_share=0.8, gap_cv=1.0
+    )
+    campaign = pd.concat([campaign] * 20, ignore_index=True)
+    campaign["distinct_accounts"] = np.linspace(150.0, 290.0, 20)
+    campaign["calls_per_active_day"] = 1000.0  # favours some accounts: no list evidence
+    data = pd.concat([ordinary, campaign], ignore_index=True)
+    unlabelled = BehaviourScorer().fit(data, callers_seen=50_000)
+    spam_scores = unlabelled.decision_function(campaign)
+    assert (spam_scores < unlabelled.threshold_).all()
+    assert (spam_scores > unlabelled.calibration_["fence"]).all()
+    y = np.full(len(data), -1)
+    y[-18:-10] = 1  # the campaign's 3rd to 10th numbers
+    labelled = BehaviourScorer().fit(data, y, callers_seen=50_000)
+    assert labelled.threshold_ >= labelled.calibration_["fence"]
+    assert labelled.predict(campaign).tolist() == [0, 0] + [1] * 18
+    assert not labelled.predict(ordinary).any()
+    # a legitimate label above the labelled spam keeps the threshold over it
+    y[0] = 0
+    data.loc[0, list(campaign.columns)] = campaign.iloc[-1].to_numpy()
+    guarded = BehaviourScorer().fit(data, y, callers_seen=50_000)
+    assert guarded.threshold_ > guarded.decision_function(data.iloc[[0]])[0]
+
+
+def test_too_few_spam_labels_leave_the_evidence_level():
+    rng = np.random.default_rng(7)
+    data = _callers(rng, 3000, 2.0)
+    y = np.full(len(data), -1)
+    y[:2] = 1
+    assert BehaviourScorer().fit(data, y).threshold_ == BehaviourScorer().fit(data).threshold_
+
+
+def _daily_reach(rng, pool, weights, calls_a_day, days):
+    """Distinct accounts a day (mean) and over the window for draws from ``pool``."""
+    p = weights / weights.sum()
+    draws = [rng.choice(pool, calls_a_day, p=p) for _ in range(days)]
+    daily = np.mean([len(np.unique(d)) for d in draws])
+    return len(np.unique(np.concatenate(draws))), daily
+
+
+@pytest.mark.parametrize(("list_size", "calls_a_day"), [(30, 150), (150, 60), (400, 100)])
+def test_a_list_worked_evenly_reaches_what_even_draws_would(list_size, calls_a_day):
+    rng = np.random.default_rng(list_size)
+    pool = np.arange(list_size)
+    distinct, daily = _daily_reach(rng, pool, np.ones(list_size), calls_a_day, 30)
+    even = list_evenness(np.array([distinct]), np.array([daily]), np.array([calls_a_day]))
+    assert even[0] == pytest.approx(1.0, abs=0.06)
+
+
+@pytest.mark.parametrize(("pool_size", "calls_a_day"), [(40, 120), (150, 60), (300, 100)])
+def test_people_favouring_some_contacts_reach_fewer_than_even_draws(pool_size, calls_a_day):
+    rng = np.random.default_rng(pool_size)
+    pool = np.arange(pool_size)
+    weights = rng.pareto(1.2, pool_size) + 0.05
+    distinct, daily = _daily_reach(rng, pool, weights, calls_a_day, 120)
+    even = list_evenness(np.array([distinct]), np.array([daily]), np.array([calls_a_day]))
+    assert even[0] < 0.8
+
+
+def test_a_message_dialer_at_human_pace_is_flagged_for_working_its_list_evenly():
+    rng = np.random.default_rng(8)
+    scorer = BehaviourScorer().fit(_callers(rng, 5000, 2.0), callers_seen=50_000)
+    # a recorded message on 60 % of calls, human pace: only 40 % machine-like
+    behaviour = dict(
+        median_duration=20.0, short_share=0.4, one_ring_share=0.2, answered_share=0.6, gap_cv=1.0
+    )
+    # 107 accounts a day out of 300: what 132 calls a day drawn evenly from 300 accounts reach
+    even = _same_accounts_daily(calls_per_active_day=132.0, **behaviour)
+    # the same reach from 400 calls a day: a few accounts called far more often than the rest
+    favouring = _same_accounts_daily(calls_per_active_day=400.0, **behaviour)
+    assert list_evenness(np.array([300.0]), np.array([107.0]), np.array([132.0]))[0] == (
+        pytest.approx(1.0, abs=0.01)
+    )
+    assert scorer.predict(even).tolist() == [1]
+    assert scorer.predict(favouring).tolist() == [0]
+    assert "обзвон по списку / works down a list" in scorer.reasons(even)[0][0]
+    assert "works down a list" not in " ".join(scorer.reasons(favouring)[0])

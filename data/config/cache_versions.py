@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from itertools import chain
+from typing import cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.config.models.access import AccessRight, ApiToken, RightsSet, Role, RoleMember, User
@@ -33,7 +34,7 @@ _PENDING = "callscope.cache_versions"
 
 def bump(session: Session, kind: str) -> None:
     """Bumps ``kind`` in the session's transaction (the row is created when missing)."""
-    versions = CacheVersion.__table__
+    versions = cast(Table, CacheVersion.__table__)
     changed = session.connection().execute(
         update(versions).where(versions.c.kind == kind).values(version=versions.c.version + 1)
     )

@@ -272,7 +272,6 @@ class Warehouse:
                     add, schema = _add(new_rel, path, day)
                     actions.append(add)
                     schemas.append(schema)
-            path = None
             if arrow.num_rows:
                 rel = _new_file(day)
                 if has_key:
@@ -281,7 +280,7 @@ class Warehouse:
                 add, schema = _add(rel, path, day)
                 actions.append(add)
                 schemas.append(schema)
-            if not touched and path is None:
+            if not touched and not arrow.num_rows:
                 return None
             merged = None
             for schema in schemas:

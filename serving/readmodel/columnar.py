@@ -368,8 +368,9 @@ def day_block(
     ]
     if not paths:
         paths = [warehouse.partition_path(table, day)]
-    blocks = [file_block(path, table, day, sort) for path in paths]
-    if any(block is None for block in blocks):
+    found = [file_block(path, table, day, sort) for path in paths]
+    blocks = [block for block in found if block is not None]
+    if len(blocks) < len(found):
         return None
     if len(blocks) == 1:
         return blocks[0]

@@ -73,8 +73,8 @@ class TagFile:
         """The rows of the given communication ids."""
         lo = np.searchsorted(self.ids, wanted, side="left")
         hi = np.searchsorted(self.ids, wanted, side="right")
-        index = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
-        index = index.astype(np.int64)
+        ranges = [np.arange(a, b) for a, b in zip(lo, hi, strict=True)]
+        index = np.concatenate(ranges).astype(np.int64) if ranges else np.empty(0, np.int64)
         names = list(self.columns)
         values = [self.columns[name].take(index) for name in names]
         return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
@@ -201,9 +201,11 @@ def day_block(
         if found is not None and found[0] == names:
             _days.move_to_end(key)
             return found[1]
-    blocks = [file_block(path, columns) for path in paths]
-    tags = [tag_file(path) for path in tag_paths]
-    if any(block is None for block in blocks) or any(t is None for t in tags):
+    found_blocks = [file_block(path, columns) for path in paths]
+    found_tags = [tag_file(path) for path in tag_paths]
+    blocks = [block for block in found_blocks if block is not None]
+    tags = [t for t in found_tags if t is not None]
+    if len(blocks) < len(found_blocks) or len(tags) < len(found_tags):
         return None
     block = CommunicationsDay(day, tuple(blocks), tuple(tags), names[len(paths) :])
     with _days_lock:

@@ -56,6 +56,12 @@ def s3_endpoint():
     server.wait()
 
 
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh folder of the moto bucket: (storage options, bucket, prefix)."""
+    return {**S3_OPTIONS, "AWS_ENDPOINT_URL": s3_endpoint}, BUCKET, uuid.uuid4().hex
+
+
 @pytest.fixture(params=["local", "s3"])
 def make_warehouse(request, tmp_path):
     """Builds warehouses on the parametrized storage; each call gets a fresh root."""

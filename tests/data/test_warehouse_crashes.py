@@ -1,9 +1,11 @@
-"""Writers killed with SIGKILL at random points, and readers against 20 rewrites a second.
+"""Writers killed with SIGKILL at random points, and readers against 20 rewrites a second, on
+a local folder and on an S3 bucket (moto's server on loopback).
 
 A helper process imports the warehouse once and forks a fresh writer for every round, so a
 round costs a fork, not an interpreter start."""
 
 import datetime as dt
+import json
 import os
 import random
 import signal
@@ -23,14 +25,16 @@ ROWS, QUARANTINED, BATCH = 5_000, 37, 10
 
 WRITER_SERVER = textwrap.dedent(
     """
-    import os, sys, time
+    import json, os, sys, time
     import duckdb, pyarrow as pa
     from data.warehouse import Warehouse
+
+    PLACE = json.loads(os.environ["WAREHOUSE_UNDER_TEST"])
 
     ROWS, QUARANTINED, BATCH = {rows}, {quarantined}, {batch}
 
     def write_forever(root, pace):
-        wh = Warehouse(root)
+        wh = Warehouse(root, PLACE["options"], PLACE["cache_dir"])
         con = duckdb.connect()
         generation = int(time.time_ns() // 1000)
         step = 0
@@ -75,13 +79,15 @@ WRITER_SERVER = textwrap.dedent(
 
 
 class Writers:
-    def __init__(self, root):
+    def __init__(self, root, options=None, cache_dir=None):
         self.root = str(root)
+        place = {"options": options, "cache_dir": cache_dir and str(cache_dir)}
         self.server = subprocess.Popen(
             [sys.executable, "-c", WRITER_SERVER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, "WAREHOUSE_UNDER_TEST": json.dumps(place)},
         )
 
     def start(self, pace: float = 0.0) -> int:
@@ -100,11 +106,56 @@ class Writers:
         self.server.wait()
 
 
+@pytest.fixture(params=["local", "s3"])
+def place(request, tmp_path):
+    """Where the warehouse under test lives: (root, storage options)."""
+    if request.param == "local":
+        return str(tmp_path / "wh"), None
+    options, bucket, prefix = request.getfixturevalue("s3_bucket")
+    return f"s3://{bucket}/{prefix}/wh", options
+
+
 @pytest.fixture
-def writers(tmp_path):
-    pool = Writers(tmp_path / "wh")
+def reader_warehouse(place, tmp_path):
+    root, options = place
+    return Warehouse(root, options, tmp_path / "reader-cache" if options else None)
+
+
+@pytest.fixture
+def writers(place, tmp_path):
+    root, options = place
+    pool = Writers(root, options, tmp_path / "writer-cache" if options else None)
     yield pool
     pool.close()
+
+
+def _stored_files(wh: Warehouse, table: str, options: dict | None) -> set[str]:
+    """Data files the table's storage holds (not its log), relative to the table."""
+    if options is None:
+        base = wh.table_dir(table)
+        return {
+            str(p.relative_to(base))
+            for p in base.rglob("*")
+            if p.is_file() and "_delta_log" not in p.parts and p.name != ".writer.lock"
+        }
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=options["AWS_ENDPOINT_URL"],
+        region_name=options["AWS_REGION"],
+        aws_access_key_id=options["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=options["AWS_SECRET_ACCESS_KEY"],
+    )
+    bucket, _, key = wh.storage.uri(table).removeprefix("s3://").partition("/")
+    prefix = key.rstrip("/") + "/"
+    found = set()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            rel = item["Key"].removeprefix(prefix)
+            if not rel.startswith("_delta_log/") and not rel.endswith(".writer.lock"):
+                found.add(rel)
+    return found
 
 
 def _wait_for_first_commit(wh: Warehouse) -> None:
@@ -133,8 +184,10 @@ def _consistent(con) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_a_writer_killed_at_random_points_loses_and_doubles_nothing(tmp_path, writers):
-    wh = Warehouse(tmp_path / "wh")
+def test_a_writer_killed_at_random_points_loses_and_doubles_nothing(
+    reader_warehouse, writers, place
+):
+    wh = reader_warehouse
     rng = random.Random(19)
     generation, live = 0, 0
     for _ in range(15):
@@ -151,17 +204,15 @@ def test_a_writer_killed_at_random_points_loses_and_doubles_nothing(tmp_path, wr
     assert wh.read("live")["id"].tolist() == list(range(live))  # and in write order
     wh.vacuum(dt.timedelta(0))
     for table in ("calls", "quarantine_calls", "live"):
-        on_disk = {
-            str(p.relative_to(wh.table_dir(table)))
-            for p in wh.table_dir(table).rglob("*")
-            if p.is_file() and "_delta_log" not in p.parts and p.name != ".writer.lock"
-        }
-        assert on_disk == set(wh.snapshot(table).files()), table  # no orphan or temp file
+        stored = _stored_files(wh, table, place[1])
+        assert stored == set(wh.snapshot(table).files()), table  # no orphan or temp file
 
 
 @pytest.mark.slow
-def test_readers_never_fail_while_a_day_is_rewritten_up_to_twenty_times_a_second(tmp_path, writers):
-    wh = Warehouse(tmp_path / "wh")
+def test_readers_never_fail_while_a_day_is_rewritten_up_to_twenty_times_a_second(
+    reader_warehouse, writers
+):
+    wh = reader_warehouse
     pid = writers.start(pace=0.05)
     failures, reads, generations = [], [0], set()
     done = threading.Event()

@@ -272,22 +272,23 @@ class Warehouse:
                     add, schema = _add(new_rel, path, day)
                     actions.append(add)
                     schemas.append(schema)
+            new_file = None
             if arrow.num_rows:
                 rel = _new_file(day)
                 if has_key:
                     lookup.remember(rel, arrow)
-                path = self.storage.write(table, rel, _write_arrow(arrow))
-                add, schema = _add(rel, path, day)
+                new_file = self.storage.write(table, rel, _write_arrow(arrow))
+                add, schema = _add(rel, new_file, day)
                 actions.append(add)
                 schemas.append(schema)
-            if not touched and not arrow.num_rows:
+            if not touched and new_file is None:
                 return None
             merged = None
             for schema in schemas:
                 merged = delta_schema.merge(merged, schema)
             op = "merge" if touched else "append"
             self._commit(table, [*_removes(touched, day), *actions], "append", merged, op=op)
-            return path
+            return new_file
 
     def compact(self, table: str, day: dt.date | str | None = None) -> list[dt.date]:
         """Rewrites each day of several files (appends) as one file, rows in write order, in

@@ -160,6 +160,7 @@ def prepare_store(home: Path) -> str:
         spec = RightsSpec(
             sites=[{"site_id": s, "view": True} for s in range(1, SITES + 1)],
             campaigns=[{"campaign_id": c, "view": True} for c in AGENCY_CAMPAIGNS],
+            interfaces={"report_end_to_end": {"view": True}},  # the report's own right
         )
         accounts.save_rights(session, user.rights_set, spec, "bench")
         token = accounts.issue_token(session, user)
@@ -683,6 +684,7 @@ def prepare_accounts_store(home: Path) -> dict[str, str]:
             spec = RightsSpec(
                 sites=[{"site_id": s, "view": True} for s in sites],
                 campaigns=[{"campaign_id": c, "view": True} for c in campaigns_of[account_id][::2]],
+                interfaces={"report_end_to_end": {"view": True}},
             )
             accounts.save_rights(session, agency.rights_set, spec, "bench", account_id=account_id)
             tokens[f"{account_id}/agency"] = accounts.issue_token(session, agency)

@@ -53,6 +53,16 @@ class RecognizerResource(dg.ConfigurableResource):
     dask_scheduler: str | None = None
     gating: bool | None = None
 
+    def settings(self, base: Settings | None = None) -> Settings:
+        """``base`` (else the process's settings) with this resource's fields where given."""
+        given = {
+            "recordings_dir": Path(self.recordings_dir) if self.recordings_dir else None,
+            "speech_workers": self.workers,
+            "dask_scheduler": self.dask_scheduler,
+        }
+        base = base or get_settings()
+        return base.model_copy(update={k: v for k, v in given.items() if v is not None})
+
     def get(self):
         from speech.recognizer import VoskRecognizer
 

@@ -2,8 +2,15 @@
 
 import dagster as dg
 
+from data.live.poller import PollOptions
 from pipelines.defs.live.runner import run_once, steps_from_settings, summary
-from pipelines.resources import ConfigStoreResource, WarehouseResource
+from pipelines.resources import (
+    ConfigStoreResource,
+    LandingResource,
+    NotificationsResource,
+    RecognizerResource,
+    WarehouseResource,
+)
 
 
 @dg.op(
@@ -14,10 +21,15 @@ def poll_sources(
     context: dg.OpExecutionContext,
     warehouse: WarehouseResource,
     config_store: ConfigStoreResource,
+    recognizer: RecognizerResource,
+    notifications: NotificationsResource,
+    landing: LandingResource,
 ) -> dg.Output[None]:
     store, wh = config_store.get(), warehouse.get()
-    steps = steps_from_settings(store, wh)
-    result = summary(run_once(store, wh, steps))
+    settings = recognizer.settings(notifications.settings())
+    steps = steps_from_settings(store, wh, recognizer.get(), settings)
+    options = PollOptions(timezone=settings.timezone, landing_dir=landing.path())
+    result = summary(run_once(store, wh, steps, options, settings))
     for account in result["accounts"]:
         context.log.info(f"source {account['source']} (account {account['account']}): {account}")
     seconds = {f"seconds_{k}": round(v, 3) for k, v in steps.seconds.items()}

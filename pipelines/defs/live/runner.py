@@ -7,16 +7,20 @@ from typing import Any
 
 from data.config.store import ConfigStore
 from data.live.poller import PollOptions, SourceResult, poll_all
-from data.settings import get_settings
+from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from pipelines.defs.live.steps import Steps
 from speech.recognizer import Recognizer, VoskRecognizer
 
 
 def steps_from_settings(
-    store: ConfigStore, warehouse: Warehouse, recognizer: Recognizer | None = None
+    store: ConfigStore,
+    warehouse: Warehouse,
+    recognizer: Recognizer | None = None,
+    settings: Settings | None = None,
 ) -> Steps:
-    settings = get_settings()
+    """The micro-batch steps as ``settings`` (else the process's settings) describe them."""
+    settings = settings or get_settings()
     return Steps(
         warehouse=warehouse,
         store=store,
@@ -25,6 +29,7 @@ def steps_from_settings(
         recordings_dir=settings.recordings_dir,
         workers=settings.speech_workers,
         scheduler=settings.dask_scheduler,
+        notification_settings=settings,
     )
 
 
@@ -33,11 +38,12 @@ def run_once(
     warehouse: Warehouse | None = None,
     steps: Steps | None = None,
     options: PollOptions | None = None,
+    settings: Settings | None = None,
 ) -> list[SourceResult]:
-    settings = get_settings()
+    settings = settings or get_settings()
     store = store or ConfigStore.from_settings()
     warehouse = warehouse or Warehouse.from_settings()
-    steps = steps or steps_from_settings(store, warehouse)
+    steps = steps or steps_from_settings(store, warehouse, settings=settings)
     options = options or PollOptions(timezone=settings.timezone, landing_dir=settings.landing_dir)
     return poll_all(store, warehouse, steps.recordings_dir, steps, options)
 

@@ -25,7 +25,7 @@ from data.config.store import ConfigStore
 from data.live import sink
 from data.live.poller import Batch
 from data.notifications.sources import raise_batch
-from data.settings import get_settings
+from data.settings import Settings, get_settings
 from data.warehouse import Warehouse
 from models.inference import COLUMNS as SMARTTAG_COLUMNS
 from models.inference import TaggingStats, account_tags, tag_recognized
@@ -55,6 +55,9 @@ class Steps:
     scheduler: str | None = None
     max_seconds: float = 7200.0
     notifications: bool = True  # raise notification events for what each batch wrote
+    # what events are raised with (the signing secret, the public URL of recording links);
+    # None: the process's settings
+    notification_settings: Settings | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # time per step, summed
 
     def __call__(self, batch: Batch) -> int:
@@ -164,7 +167,8 @@ class Steps:
             return
         started = time.perf_counter()
         raise_batch(
-            self.store, get_settings(), self.warehouse, day, communications, assignments,
+            self.store, self.notification_settings or get_settings(), self.warehouse, day,
+            communications, assignments,
             transcripts,
         )  # fmt: skip
         self._timed("notifications", started)

@@ -7,18 +7,7 @@ from sqlalchemy.orm import Session
 from data.config.models.core import Campaign, Site
 from data.config.models.site_history import SINCE_EVER, VERSIONED, SiteSettingsVersion
 
-SITE_COLUMNS = [
-    "id",
-    "account_id",
-    "domain_name",
-    "is_active",
-    "target_call_min_duration",
-    "second_communication_period",
-    "cookie_lifetime",
-    "campaign_lifetime",
-    "sales_enabled",
-    "track_subdomains",
-]
+SITE_COLUMNS = ["id", "account_id", "domain_name", "is_active", *VERSIONED]
 
 
 def sites_frame(session: Session) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import pandas as pd
 
 from data.communications import build_communications
 from data.warehouse import Warehouse
+from tests.rows import call_row
 
 SITES = pd.DataFrame(
     [
@@ -20,27 +21,7 @@ SITES = pd.DataFrame(
 
 
 def _call(id_, when, talk, visitor, lost=False):
-    return {
-        "id": id_,
-        "start_time": pd.Timestamp(when),
-        "finish_time": pd.NaT,
-        "is_lost": lost,
-        "site_id": 1,
-        "campaign_id": 5,
-        "visitor_id": visitor,
-        "talk_duration": talk,
-        "total_duration": talk + 5,
-        "contact_phone_number": "79161234567",
-        "virtual_phone_number": "74951234567",
-        "employee_ids": [1],
-        "employee_group_ids": [2],
-        "call_records": [f"rec-{id_}"],
-        "is_stereo": True,
-        "channel": "advert",
-        "utm_source": None,
-        "utm_medium": None,
-        "utm_campaign": None,
-    }
+    return call_row(id_, when, talk, visitor=visitor, lost=lost)
 
 
 def _write_calls(wh, calls):

@@ -18,6 +18,7 @@ from data.config.queries import site_settings_history
 from data.config.store import ConfigStore
 from data.warehouse import Warehouse
 from serving.main import create_app
+from tests.rows import call_row
 from tests.serving.conftest import auth
 from tests.serving.world import build
 
@@ -25,27 +26,8 @@ TALK = 45  # seconds: target under a 30 s threshold, not under 60 s
 
 
 def _call(id_, when: dt.datetime, talk=TALK, site=1, visitor=None):
-    return {
-        "id": id_,
-        "start_time": pd.Timestamp(when),
-        "finish_time": pd.NaT,
-        "is_lost": False,
-        "site_id": site,
-        "campaign_id": 11,
-        "visitor_id": visitor if visitor is not None else id_,
-        "talk_duration": talk,
-        "total_duration": talk + 5,
-        "contact_phone_number": f"7916123{id_:04d}",
-        "virtual_phone_number": "74951234567",
-        "employee_ids": [1],
-        "employee_group_ids": [2],
-        "call_records": [f"rec-{id_}"],
-        "is_stereo": True,
-        "channel": "advert",
-        "utm_source": None,
-        "utm_medium": None,
-        "utm_campaign": None,
-    }
+    phone = f"7916123{id_:04d}"
+    return call_row(id_, when, talk, visitor=visitor, site=site, campaign=11, phone=phone)
 
 
 def _write(warehouse: Warehouse, calls: list[dict]) -> None:

@@ -525,7 +525,7 @@ def worlds(quick: bool) -> dict:
                 f" {mark}{side} {kind:<12}{row['numbers']:>9,}{row['flagged']:>10,}"
                 f"{row['share']:>9.2%}{c['flagged']:>10,}{c['share']:>9.2%}"
             )
-        figures["worlds"][world["seed"]] = {
+        entry = figures["worlds"][world["seed"]] = {
             "role": role,
             "calls": world["calls"],
             "scored": world["scored"],
@@ -536,10 +536,7 @@ def worlds(quick: bool) -> dict:
             "default_per_kind": default.reset_index().to_dict("records"),
             "criteria_per_kind": criteria.reset_index().to_dict("records"),
         }
-        s, c = (
-            figures["worlds"][world["seed"]]["default"],
-            figures["worlds"][world["seed"]]["criteria"],
-        )
+        s, c = entry["default"], entry["criteria"]
         print(
             f"  default: legit flagged {s['legit_flagged']}/{s['legit_numbers']} = "
             f"{s['legit_share']:.4%}, spam {s['spam_found']}/{s['spam_numbers']}, worst kind "
@@ -548,7 +545,7 @@ def worlds(quick: bool) -> dict:
             f"{c['spam_found']}/{c['spam_numbers']}, worst kind {c['worst_kind']} "
             f"{c['worst_kind_recall']:.1%}"
         )
-        w = figures["worlds"][world["seed"]]["with_labels"]
+        w = entry["with_labels"]
         print(
             f"  default with labels (a tenth of the scored numbers labelled; judged on the "
             f"rest): threshold {w['threshold']:.2f}, legit flagged {w['legit_flagged']}/"

@@ -175,8 +175,9 @@ def _telemarketer(log, p):
     t = _day_times(rng, days, per_day, (10, 18), "human")
     talk, total, lost = _durations(rng, len(t), p["tele_answer"], p["tele_talk"], 0.5)
     # Works down a list of shops: nearly every call is a new account.
-    accounts = log.popular_accounts(len(t)) if rng.random() < 0.5 else None
-    if accounts is None:
+    if rng.random() < 0.5:
+        accounts = log.popular_accounts(len(t))
+    else:
         accounts = rng.integers(1, log.accounts + 1, len(t))
     log.add(number, t, accounts, talk, total, lost)
 

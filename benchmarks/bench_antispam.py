@@ -288,8 +288,8 @@ def quality(calls: int) -> tuple[dict, Path]:
     model_dir = root / "models" / "antispam" / save_version(model, report, root / "models")
 
     kinds = numbers.set_index("number")["kind"]
-    seen = kinds.index.isin(_callers_in_window(warehouse))
-    population = kinds[seen]
+    callers = _callers_in_window(warehouse)
+    population = kinds[kinds.index.isin(callers)]
     figures = {
         "labelled": report["labelled"],
         "held_out": report["held_out"],
@@ -297,8 +297,7 @@ def quality(calls: int) -> tuple[dict, Path]:
     }
     from antispam.behaviour import fitted_default
 
-    seen = len(_callers_in_window(warehouse))
-    default = fitted_default(features, callers_seen=seen)
+    default = fitted_default(features, callers_seen=len(callers))
     scorers = (
         ("model", model),
         ("default_label_free", default),

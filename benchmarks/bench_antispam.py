@@ -303,14 +303,14 @@ def quality(calls: int) -> tuple[dict, Path]:
         ("default_label_free", default),
         ("criteria_scorecard", CriteriaScorecard()),
     )
+    spam = population.isin(["robocaller", "bursty"]).to_numpy()
+    high_volume = (population == "legit_high_volume").to_numpy()
+    scored = population.index.isin(set(features["caller"].astype(str)))
     for name, scorer in scorers:
         flagged_numbers = set(
             features.loc[scorer.predict(features).astype(bool), "caller"].astype(str)
         )
         flagged = population.index.isin(flagged_numbers)
-        spam = population.isin(["robocaller", "bursty"]).to_numpy()
-        high_volume = (population == "legit_high_volume").to_numpy()
-        scored = population.index.isin(set(features["caller"].astype(str)))
         figures[name] = {
             "legit_numbers": int((~spam).sum()),
             "legit_scored": int((~spam & scored).sum()),

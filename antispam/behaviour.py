@@ -165,9 +165,9 @@ class BehaviourScorer(ClassifierMixin, BaseEstimator):
                 threshold = min(threshold, max(floor, float(np.nextafter(lowest, -np.inf))))
             if top_legit >= threshold:
                 threshold = float(np.nextafter(top_legit, np.inf))
-            self.calibration_["labelled_legit"] = int((y == 0).sum())
-            self.calibration_["labelled_spam"] = int((y == 1).sum())
-            self.calibration_["labelled_spam_found"] = int((scores[y == 1] > threshold).sum())
+            self.calibration_["labelled_legit"] = len(legit)
+            self.calibration_["labelled_spam"] = len(spam)
+            self.calibration_["labelled_spam_found"] = int((spam > threshold).sum())
         self.calibration_.update(min_score=self.min_score, threshold=threshold)
         self.threshold_ = float(threshold)
         self.classes_ = np.array([0, 1])

@@ -111,8 +111,8 @@ class BehaviourScorer(ClassifierMixin, BaseEstimator):
                 [
                     X["short_share"].to_numpy(dtype=np.float64),
                     X["one_ring_share"].to_numpy(dtype=np.float64),
-                    np.clip((1 - X["answered_share"].to_numpy(dtype=np.float64) - 0.3) / 0.7, 0, 1),
-                    np.clip((0.5 - gap_cv) / 0.5, 0, 1),
+                    np.clip(_unanswered(X["answered_share"].to_numpy(dtype=np.float64)), 0, 1),
+                    np.clip(_clockwork(gap_cv), 0, 1),
                 ]
             ),
             axis=1,
@@ -165,9 +165,9 @@ class BehaviourScorer(ClassifierMixin, BaseEstimator):
                 threshold = min(threshold, max(floor, float(np.nextafter(lowest, -np.inf))))
             if top_legit >= threshold:
                 threshold = float(np.nextafter(top_legit, np.inf))
-            self.calibration_["labelled_legit"] = int((y == 0).sum())
-            self.calibration_["labelled_spam"] = int((y == 1).sum())
-            self.calibration_["labelled_spam_found"] = int((scores[y == 1] > threshold).sum())
+            self.calibration_["labelled_legit"] = len(legit)
+            self.calibration_["labelled_spam"] = len(spam)
+            self.calibration_["labelled_spam_found"] = int((spam > threshold).sum())
         self.calibration_.update(min_score=self.min_score, threshold=threshold)
         self.threshold_ = float(threshold)
         self.classes_ = np.array([0, 1])
@@ -215,6 +215,16 @@ def list_evenness(distinct: np.ndarray, daily: np.ndarray, calls_a_day: np.ndarr
         return np.nan_to_num(np.asarray(daily, np.float64) / np.maximum(even, 1e-9))
 
 
+def _unanswered(answered_share):
+    """Unanswered calls beyond 30 %, full at none answered."""
+    return (1 - answered_share - 0.3) / 0.7
+
+
+def _clockwork(gap_cv):
+    """Gaps more even than a coefficient of variation of 0.5, full at a fixed pace."""
+    return (0.5 - gap_cv) / 0.5
+
+
 def _words(part: str, f: pd.Series, q: pd.Series) -> str | None:
     if part == "reach" and q["persistent"]:
         return (
@@ -247,12 +257,12 @@ def _words(part: str, f: pd.Series, q: pd.Series) -> str | None:
             f"один гудок / one ring and gone: {f['one_ring_share']:.0%}",
         ),
         "unanswered": (
-            (1 - f["answered_share"] - 0.3) / 0.7,
+            _unanswered(f["answered_share"]),
             f"без ответа / unanswered: {1 - f['answered_share']:.0%} of calls",
         ),
         "short": (f["short_share"], f"сброс / under 10 s: {f['short_share']:.0%} of calls"),
         "clockwork": (
-            (0.5 - (1.0 if pd.isna(f["gap_cv"]) else f["gap_cv"])) / 0.5,
+            _clockwork(1.0 if pd.isna(f["gap_cv"]) else f["gap_cv"]),
             f"автодозвон / calls at a machine's even pace (gap variation {f['gap_cv']:.2f})",
         ),
     }

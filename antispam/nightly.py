@@ -148,26 +148,15 @@ def score_window(
     monthly_files = [warehouse.partition_path(tiers.MONTHLY_TABLE, m) for m in months]
     daily_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in daily)
     monthly_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in monthly_files)
+    days_source = warehouse.scan(ROLLUP_TABLE, daily or files)
+    months_source = warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None
     with duckdb.connect() as con:
         tiers.configure(con, memory_limit)
         features = window_features(
-            con,
-            warehouse.scan(ROLLUP_TABLE, daily or files),
-            as_of,
-            window_days,
-            min_calls,
-            monthly=warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None,
-            months=months,
+            con, days_source, as_of, window_days, min_calls, monthly=months_source, months=months
         )
         seen = (
-            callers_seen(
-                con,
-                warehouse.scan(ROLLUP_TABLE, daily or files),
-                as_of,
-                window_days,
-                monthly=warehouse.scan(tiers.MONTHLY_TABLE, monthly_files) if months else None,
-                months=months,
-            )
+            callers_seen(con, days_source, as_of, window_days, monthly=months_source, months=months)
             if scorer is None
             else None
         )

@@ -25,19 +25,14 @@ from antispam.scoring import VERDICT_TABLE
 from data.config.models.antispam import AntispamSettings, SpamListEntry
 from data.warehouse import Warehouse
 from tagging import rules
-from tagging.text import normalize
 
-# One spelling of the system tag for everyone (tagging.rules); names compare the Russian way.
+# One spelling of the system tag for everyone; tagging.rules.is_system_tag compares names the
+# Russian way (case, ё/е).
 SPAM_TAG = rules.SPAM_TAG
 BLOCKED_TABLE = "blocked_calls"
 SPAM_TAGS_TABLE = "spam_tag_assignments"
 REASON_BLACKLIST = "blacklist"
 REASON_ANTISPAM = "antispam"
-
-
-def is_spam_tag(name: str) -> bool:
-    """«Спам», «спам», «СПАМ» are the same system tag (case and ё/е do not matter)."""
-    return normalize(str(name).strip()) == normalize(SPAM_TAG)
 
 
 BLOCKED_SCHEMA = pa.schema(

@@ -209,8 +209,8 @@ def _write(path: Path, text: str) -> None:
 
 def load_current(models_dir: Path) -> tuple[SpamModel, str]:
     root = Path(models_dir) / MODEL_NAME
-    pointer = root / CURRENT
-    if not pointer.exists():
+    version = current_version(models_dir)
+    if version is None:
         raise ModelMissingError(
             MODEL_NAME,
             "CALLSCOPE_HOME (models live in $CALLSCOPE_HOME/models/antispam)",
@@ -218,9 +218,8 @@ def load_current(models_dir: Path) -> tuple[SpamModel, str]:
             "`callscope antispam train`",
             root,
         )
-    version = pointer.read_text().strip()
     return SpamModel.load(root / version), version
 
 
 def has_model(models_dir: Path) -> bool:
-    return (Path(models_dir) / MODEL_NAME / CURRENT).exists()
+    return current_version(models_dir) is not None

@@ -175,8 +175,9 @@ def _telemarketer(log, p):
     t = _day_times(rng, days, per_day, (10, 18), "human")
     talk, total, lost = _durations(rng, len(t), p["tele_answer"], p["tele_talk"], 0.5)
     # Works down a list of shops: nearly every call is a new account.
-    accounts = log.popular_accounts(len(t)) if rng.random() < 0.5 else None
-    if accounts is None:
+    if rng.random() < 0.5:
+        accounts = log.popular_accounts(len(t))
+    else:
         accounts = rng.integers(1, log.accounts + 1, len(t))
     log.add(number, t, accounts, talk, total, lost)
 
@@ -294,12 +295,12 @@ def _courier(log, p):
         log,
         "courier",
         pool,
-        log.days,
-        log.rng.uniform(4, 20),
-        (9, 20),
-        0.9,
-        log.rng.uniform(10, 35),
-        0.4,
+        life_days=log.days,
+        per_day=log.rng.uniform(4, 20),
+        hours=(9, 20),
+        answered=0.9,
+        talk_median=log.rng.uniform(10, 35),
+        spread=0.4,
     )
 
 
@@ -309,12 +310,12 @@ def _partner_desk(log, p):
         log,
         "partner_desk",
         pool,
-        log.days,
-        log.rng.uniform(3, 25),
-        (9, 18),
-        0.85,
-        log.rng.uniform(60, 300),
-        0.7,
+        life_days=log.days,
+        per_day=log.rng.uniform(3, 25),
+        hours=(9, 18),
+        answered=0.85,
+        talk_median=log.rng.uniform(60, 300),
+        spread=0.7,
     )
 
 
@@ -324,12 +325,12 @@ def _dispatcher(log, p):
         log,
         "dispatcher",
         pool,
-        log.days,
-        log.rng.uniform(10, 40),
-        (7, 23),
-        0.92,
-        log.rng.uniform(15, 60),
-        0.5,
+        life_days=log.days,
+        per_day=log.rng.uniform(10, 40),
+        hours=(7, 23),
+        answered=0.92,
+        talk_median=log.rng.uniform(15, 60),
+        spread=0.5,
         weekdays_only=False,
         night=True,
     )
@@ -377,12 +378,12 @@ def _route_desk(log, p):
         log,
         "route_desk",
         pool,
-        log.days,
-        log.rng.uniform(20, p["route_per_day"]),
-        (8, 20),
-        log.rng.uniform(p["route_answer"], 0.95),
-        log.rng.uniform(5, 30),
-        0.5,
+        life_days=log.days,
+        per_day=log.rng.uniform(20, p["route_per_day"]),
+        hours=(8, 20),
+        answered=log.rng.uniform(p["route_answer"], 0.95),
+        talk_median=log.rng.uniform(5, 30),
+        spread=0.5,
         ring=(2, 15),
     )
 

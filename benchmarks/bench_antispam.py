@@ -288,8 +288,8 @@ def quality(calls: int) -> tuple[dict, Path]:
     model_dir = root / "models" / "antispam" / save_version(model, report, root / "models")
 
     kinds = numbers.set_index("number")["kind"]
-    seen = kinds.index.isin(_callers_in_window(warehouse))
-    population = kinds[seen]
+    callers = _callers_in_window(warehouse)
+    population = kinds[kinds.index.isin(callers)]
     figures = {
         "labelled": report["labelled"],
         "held_out": report["held_out"],
@@ -297,21 +297,20 @@ def quality(calls: int) -> tuple[dict, Path]:
     }
     from antispam.behaviour import fitted_default
 
-    seen = len(_callers_in_window(warehouse))
-    default = fitted_default(features, callers_seen=seen)
+    default = fitted_default(features, callers_seen=len(callers))
     scorers = (
         ("model", model),
         ("default_label_free", default),
         ("criteria_scorecard", CriteriaScorecard()),
     )
+    spam = population.isin(["robocaller", "bursty"]).to_numpy()
+    high_volume = (population == "legit_high_volume").to_numpy()
+    scored = population.index.isin(set(features["caller"].astype(str)))
     for name, scorer in scorers:
         flagged_numbers = set(
             features.loc[scorer.predict(features).astype(bool), "caller"].astype(str)
         )
         flagged = population.index.isin(flagged_numbers)
-        spam = population.isin(["robocaller", "bursty"]).to_numpy()
-        high_volume = (population == "legit_high_volume").to_numpy()
-        scored = population.index.isin(set(features["caller"].astype(str)))
         figures[name] = {
             "legit_numbers": int((~spam).sum()),
             "legit_scored": int((~spam & scored).sum()),
@@ -525,7 +524,7 @@ def worlds(quick: bool) -> dict:
                 f" {mark}{side} {kind:<12}{row['numbers']:>9,}{row['flagged']:>10,}"
                 f"{row['share']:>9.2%}{c['flagged']:>10,}{c['share']:>9.2%}"
             )
-        figures["worlds"][world["seed"]] = {
+        entry = figures["worlds"][world["seed"]] = {
             "role": role,
             "calls": world["calls"],
             "scored": world["scored"],
@@ -536,10 +535,7 @@ def worlds(quick: bool) -> dict:
             "default_per_kind": default.reset_index().to_dict("records"),
             "criteria_per_kind": criteria.reset_index().to_dict("records"),
         }
-        s, c = (
-            figures["worlds"][world["seed"]]["default"],
-            figures["worlds"][world["seed"]]["criteria"],
-        )
+        s, c = entry["default"], entry["criteria"]
         print(
             f"  default: legit flagged {s['legit_flagged']}/{s['legit_numbers']} = "
             f"{s['legit_share']:.4%}, spam {s['spam_found']}/{s['spam_numbers']}, worst kind "
@@ -548,7 +544,7 @@ def worlds(quick: bool) -> dict:
             f"{c['spam_found']}/{c['spam_numbers']}, worst kind {c['worst_kind']} "
             f"{c['worst_kind_recall']:.1%}"
         )
-        w = figures["worlds"][world["seed"]]["with_labels"]
+        w = entry["with_labels"]
         print(
             f"  default with labels (a tenth of the scored numbers labelled; judged on the "
             f"rest): threshold {w['threshold']:.2f}, legit flagged {w['legit_flagged']}/"

@@ -109,14 +109,11 @@ def bench_front_end(quick: bool) -> dict:
     return figures
 
 
-def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path, dict]:
+def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path]:
     truth = folder / "call_dialogues.jsonl"
-    references = {}
     with open(truth, "w", encoding="utf-8") as handle:
         for index, script in enumerate(SCRIPTS, start=1):
             reference = synthesize_call(script, folder / f"rec-{index}.wav")
-            synthesize_call(script, folder / f"wide-{index}.wav", rate=TARGET_RATE)
-            references[index] = reference
             handle.write(
                 json.dumps({"call_id": index, "turns": reference}, ensure_ascii=False) + "\n"
             )
@@ -125,11 +122,11 @@ def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path
         for _ in range(copies)
         for i in range(1, len(SCRIPTS) + 1)
     ]
-    return jobs, truth, references
+    return jobs, truth
 
 
 def bench_calls(folder: Path, quick: bool) -> dict:
-    jobs, truth, _ = _make_calls(folder, 1 if quick else 4)
+    jobs, truth = _make_calls(folder, 1 if quick else 4)
     recognizer = GroundTruthRecognizer(truth)
     audio_seconds = sum(
         decode(Path(j.recordings_dir) / f"{j.record_ids[0]}.wav").seconds for j in jobs

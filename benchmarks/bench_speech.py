@@ -353,6 +353,11 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
     return figures
 
 
+def _korean_jobs(folder: Path) -> list[TranscriptionJob]:
+    """The two scripted Korean calls ``_bench_legs`` writes."""
+    return [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+
+
 class _TimedRecognizer:
     """Counts the CPU spent inside the recognizer."""
 
@@ -367,7 +372,7 @@ class _TimedRecognizer:
 
 
 def _bench_outside(folder: Path, model: Path, quick: bool) -> dict:
-    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    jobs = _korean_jobs(folder)
     timed = _TimedRecognizer(VoskRecognizer(model))
     _, total = _cpu(lambda: [transcribe_call(job, timed) for job in jobs])
     outside = total - timed.cpu
@@ -390,7 +395,7 @@ def _worker_peak_rss(jobs, recognizer) -> float:
 def _bench_worker_memory(folder: Path, model: Path) -> dict:
     import multiprocessing
 
-    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    jobs = _korean_jobs(folder)
     truth = folder / "ko_dialogues.jsonl"
     truth.write_text("".join(json.dumps({"call_id": j.call_id, "turns": []}) + "\n" for j in jobs))
     peaks = {}

@@ -94,11 +94,6 @@ def test_real_speech_gives_many_timed_words(vosk_rows):
     assert len(row_words(row, "employee")) > 5
 
 
-def test_the_calls_decode_with_the_model_held_in_this_process(vosk_model, vosk_rows):
-    assert len(vosk_rows) == 3
-    assert model_loaded(vosk_model)
-
-
 @pytest.mark.parametrize("vad", ["energy", "silero"])
 def test_gated_decoding_keeps_every_spoken_turn_and_the_call_clock(korean_calls, vosk_model, vad):
     samples = decode(korean_calls.folder / "ko-1.wav").samples

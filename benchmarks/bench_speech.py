@@ -279,6 +279,12 @@ def _measure_leg(leg: Leg, ungated: VoskRecognizer, gated: VoskRecognizer) -> di
     return row
 
 
+def _cpu_weighted(rows: list[dict], key: str) -> float:
+    """A per-leg CPU share over several legs: each leg weighted by its ungated decoding CPU."""
+    weights = sum(r["ungated_cpu_s"] for r in rows)
+    return round(sum(r[key] * r["ungated_cpu_s"] for r in rows) / weights, 3)
+
+
 def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
     model, model_name = _recognizer_model(model_path, folder)
     if model is None:
@@ -294,10 +300,8 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
         groups.setdefault(leg.group, []).append(rows[leg.name])
     summary = {}
     for group, members in groups.items():
-        off = sum(r["ungated_cpu_s"] for r in members)
         summary[group] = {
-            "gated_cpu_share": round(sum(r["gated_cpu_share"] * r["ungated_cpu_s"]
-                                         for r in members) / off, 3),
+            "gated_cpu_share": _cpu_weighted(members, "gated_cpu_share"),
             "worst_leg_gated_cpu_share": max(r["gated_cpu_share"] for r in members),
             "worst_leg_word_agreement": min(r["word_agreement"] for r in members),
             "worst_leg_baseline_agreement_nudged": min(r["baseline_agreement_nudged"]
@@ -305,9 +309,7 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
             "worst_leg_coverage": min(r["coverage"] for r in members),
         }  # fmt: skip
         if "cer_ungated" in members[0]:
-            summary[group]["turns_only_cpu_share"] = round(
-                sum(r["turns_only_cpu_share"] * r["ungated_cpu_s"] for r in members) / off, 3
-            )
+            summary[group]["turns_only_cpu_share"] = _cpu_weighted(members, "turns_only_cpu_share")
             summary[group]["cer_ungated_mean"] = round(
                 float(np.mean([r["cer_ungated"] for r in members])), 3
             )
@@ -318,8 +320,7 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
         "vosk_rtf_per_core": round(cpu_off / audio, 4),
         "gating": {"vad": gated.vad, "pad_s": gated.pad, "join_s": gated.join,
                    "per_stretch": gated.per_stretch},
-        "gated_cpu_share": round(sum(r["gated_cpu_share"] * r["ungated_cpu_s"]
-                                     for r in rows.values()) / cpu_off, 3),
+        "gated_cpu_share": _cpu_weighted(list(rows.values()), "gated_cpu_share"),
         "gated_worst_leg_word_agreement": min(r["word_agreement"] for r in rows.values()),
         "groups": summary,
         "legs": rows,

@@ -109,14 +109,11 @@ def bench_front_end(quick: bool) -> dict:
     return figures
 
 
-def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path, dict]:
+def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path]:
     truth = folder / "call_dialogues.jsonl"
-    references = {}
     with open(truth, "w", encoding="utf-8") as handle:
         for index, script in enumerate(SCRIPTS, start=1):
             reference = synthesize_call(script, folder / f"rec-{index}.wav")
-            synthesize_call(script, folder / f"wide-{index}.wav", rate=TARGET_RATE)
-            references[index] = reference
             handle.write(
                 json.dumps({"call_id": index, "turns": reference}, ensure_ascii=False) + "\n"
             )
@@ -125,11 +122,11 @@ def _make_calls(folder: Path, copies: int) -> tuple[list[TranscriptionJob], Path
         for _ in range(copies)
         for i in range(1, len(SCRIPTS) + 1)
     ]
-    return jobs, truth, references
+    return jobs, truth
 
 
 def bench_calls(folder: Path, quick: bool) -> dict:
-    jobs, truth, _ = _make_calls(folder, 1 if quick else 4)
+    jobs, truth = _make_calls(folder, 1 if quick else 4)
     recognizer = GroundTruthRecognizer(truth)
     audio_seconds = sum(
         decode(Path(j.recordings_dir) / f"{j.record_ids[0]}.wav").seconds for j in jobs
@@ -282,6 +279,12 @@ def _measure_leg(leg: Leg, ungated: VoskRecognizer, gated: VoskRecognizer) -> di
     return row
 
 
+def _cpu_weighted(rows: list[dict], key: str) -> float:
+    """A per-leg CPU share over several legs: each leg weighted by its ungated decoding CPU."""
+    weights = sum(r["ungated_cpu_s"] for r in rows)
+    return round(sum(r[key] * r["ungated_cpu_s"] for r in rows) / weights, 3)
+
+
 def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
     model, model_name = _recognizer_model(model_path, folder)
     if model is None:
@@ -297,10 +300,8 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
         groups.setdefault(leg.group, []).append(rows[leg.name])
     summary = {}
     for group, members in groups.items():
-        off = sum(r["ungated_cpu_s"] for r in members)
         summary[group] = {
-            "gated_cpu_share": round(sum(r["gated_cpu_share"] * r["ungated_cpu_s"]
-                                         for r in members) / off, 3),
+            "gated_cpu_share": _cpu_weighted(members, "gated_cpu_share"),
             "worst_leg_gated_cpu_share": max(r["gated_cpu_share"] for r in members),
             "worst_leg_word_agreement": min(r["word_agreement"] for r in members),
             "worst_leg_baseline_agreement_nudged": min(r["baseline_agreement_nudged"]
@@ -308,9 +309,7 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
             "worst_leg_coverage": min(r["coverage"] for r in members),
         }  # fmt: skip
         if "cer_ungated" in members[0]:
-            summary[group]["turns_only_cpu_share"] = round(
-                sum(r["turns_only_cpu_share"] * r["ungated_cpu_s"] for r in members) / off, 3
-            )
+            summary[group]["turns_only_cpu_share"] = _cpu_weighted(members, "turns_only_cpu_share")
             summary[group]["cer_ungated_mean"] = round(
                 float(np.mean([r["cer_ungated"] for r in members])), 3
             )
@@ -321,8 +320,7 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
         "vosk_rtf_per_core": round(cpu_off / audio, 4),
         "gating": {"vad": gated.vad, "pad_s": gated.pad, "join_s": gated.join,
                    "per_stretch": gated.per_stretch},
-        "gated_cpu_share": round(sum(r["gated_cpu_share"] * r["ungated_cpu_s"]
-                                     for r in rows.values()) / cpu_off, 3),
+        "gated_cpu_share": _cpu_weighted(list(rows.values()), "gated_cpu_share"),
         "gated_worst_leg_word_agreement": min(r["word_agreement"] for r in rows.values()),
         "groups": summary,
         "legs": rows,
@@ -356,6 +354,11 @@ def bench_vosk(folder: Path, model_path: Path | None, quick: bool) -> dict:
     return figures
 
 
+def _korean_jobs(folder: Path) -> list[TranscriptionJob]:
+    """The two scripted Korean calls ``_bench_legs`` writes."""
+    return [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+
+
 class _TimedRecognizer:
     """Counts the CPU spent inside the recognizer."""
 
@@ -370,7 +373,7 @@ class _TimedRecognizer:
 
 
 def _bench_outside(folder: Path, model: Path, quick: bool) -> dict:
-    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    jobs = _korean_jobs(folder)
     timed = _TimedRecognizer(VoskRecognizer(model))
     _, total = _cpu(lambda: [transcribe_call(job, timed) for job in jobs])
     outside = total - timed.cpu
@@ -393,7 +396,7 @@ def _worker_peak_rss(jobs, recognizer) -> float:
 def _bench_worker_memory(folder: Path, model: Path) -> dict:
     import multiprocessing
 
-    jobs = [TranscriptionJob(f"call:{i}", i, str(folder), (f"ko-{i}",)) for i in (1, 2)]
+    jobs = _korean_jobs(folder)
     truth = folder / "ko_dialogues.jsonl"
     truth.write_text("".join(json.dumps({"call_id": j.call_id, "turns": []}) + "\n" for j in jobs))
     peaks = {}

@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from speech.audio import TARGET_RATE
-from speech.prosody import HOP_SECONDS, activity_from_energy, frame_energy_db
+from speech.prosody import HOP_SECONDS, activity_from_energy, frame_energy_db, frame_runs
 
 DEFAULT_PAD_SECONDS = 0.2
 DEFAULT_JOIN_SECONDS = 0.5
@@ -53,7 +53,7 @@ def silero_activity(samples: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one 32 ms window at a time: more threads only wait on each other
     try:
-        for first, last in _runs(candidates):
+        for first, last in frame_runs(candidates):
             _silero_region(model, samples, active, max(0, first - context),
                            min(candidates.size, last + context))  # fmt: skip
     finally:
@@ -78,11 +78,6 @@ def _silero_region(model, samples: np.ndarray, active: np.ndarray, first: int, l
     active[first : first + frames.size] |= frames
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def voice_stretches(
     samples: np.ndarray,
     sample_rate: int = TARGET_RATE,
@@ -103,7 +98,7 @@ def voice_stretches(
     hop = int(HOP_SECONDS * sample_rate)
     pad_n, join_n = int(pad * sample_rate), int(join * sample_rate)
     stretches: list[tuple[int, int]] = []
-    for first_frame, last_frame in _runs(active):
+    for first_frame, last_frame in frame_runs(active):
         first = max(0, first_frame * hop - pad_n)
         last = min(samples.size, last_frame * hop + pad_n)
         if stretches and first - stretches[-1][1] < join_n:

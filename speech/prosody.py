@@ -85,7 +85,7 @@ def pitch_track(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
     rate, hop = TARGET_RATE // 2, TARGET_RATE // 200
     padded = np.pad(narrow, (PITCH_FRAME // 2, PITCH_FRAME))  # frame k is centred on k * hop
     track = np.full(active.size, np.nan)
-    for first, last in _runs(active):
+    for first, last in frame_runs(active):
         segment = padded[first * hop : (last - 1) * hop + PITCH_FRAME]
         if segment.size < PITCH_FRAME:
             segment = np.pad(segment, (0, PITCH_FRAME - segment.size))
@@ -153,12 +153,13 @@ def _frame(seconds: float) -> int:
     return max(0, round(seconds / HOP_SECONDS))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def frame_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) frame runs where ``mask`` is true."""
     if mask.size == 0:
         return []
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+    starts, ends = np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()
+    return list(zip(starts, ends, strict=True))
 
 
 def _clean(value: Any) -> Any:
@@ -219,7 +220,7 @@ def utterance_features(u: Utterance, leg: LegSignal | None) -> dict[str, Any]:
 
 
 def _pauses(any_active: np.ndarray) -> dict[str, Any]:
-    runs = _runs(~any_active)
+    runs = frame_runs(~any_active)
     inner = [
         (b - a) * HOP_SECONDS
         for a, b in runs
@@ -238,8 +239,8 @@ def _interruptions(by: np.ndarray, other: np.ndarray) -> int:
     """Turns of ``by`` that start while ``other`` speaks, overlap it long enough, and outlast it."""
     count = 0
     min_overlap = round(INTERRUPTION_MIN_OVERLAP / HOP_SECONDS)
-    other_runs = _runs(other)
-    for start, end in _runs(by):
+    other_runs = frame_runs(other)
+    for start, end in frame_runs(by):
         for o_start, o_end in other_runs:
             if o_start < start < o_end and min(end, o_end) - start >= min_overlap and end > o_end:
                 count += 1
@@ -284,7 +285,7 @@ def call_features(
         features["client_talk_share"] = talk_c / (talk_c + talk_e) if talk_c + talk_e > 0 else None
         features["overlap"] = {
             "seconds": float(both.sum()) * HOP_SECONDS,
-            "count": len([r for r in _runs(both) if r[1] - r[0] >= 10]),
+            "count": len([r for r in frame_runs(both) if r[1] - r[0] >= 10]),
             "share_of_speech": float(both.sum()) / max(int(any_active.sum()), 1),
         }
         features["interruptions"] = {

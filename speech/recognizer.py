@@ -44,7 +44,6 @@ class Recognizer(Protocol):
 # -- Vosk -------------------------------------------------------------------------------------
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
-_loads: dict[str, int] = {}  # how often this process read each model from disk
 
 
 def _missing(path: Path | None) -> ModelMissingError:
@@ -81,7 +80,6 @@ def load_vosk_model(path: str | Path | None):
         except Exception as error:  # vosk raises a bare Exception for an unreadable model
             raise _missing(resolved) from error
         _models[key] = model
-        _loads[key] = _loads.get(key, 0) + 1
         return model
 
 
@@ -89,9 +87,9 @@ def loaded_model_count() -> int:
     return len(_models)
 
 
-def model_loads(path: str | Path) -> int:
-    """How many times this process has read the model at ``path`` from disk."""
-    return _loads.get(str(Path(path).expanduser().resolve()), 0)
+def model_loaded(path: str | Path) -> bool:
+    """Whether this process holds the model at ``path`` (it is read from disk at most once)."""
+    return str(Path(path).expanduser().resolve()) in _models
 
 
 class VoskRecognizer:

@@ -74,6 +74,14 @@ def _trim(samples: np.ndarray, threshold: float = 1e-3) -> np.ndarray:
     return samples[loud[0] : loud[-1] + 1] if loud.size else samples[:0]
 
 
+def speak_lines(
+    lines: Sequence[tuple[str, str]], rate: int, voices: dict[str, tuple[str, int, int]] | None
+) -> list[np.ndarray]:
+    """Each ``(speaker, text)`` spoken and trimmed of its leading and trailing silence."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return [_trim(speak(text, speaker, Path(tmp), rate, voices)) for speaker, text in lines]
+
+
 def synthesize_call(
     turns: Sequence[ScriptTurn],
     out_path: str | Path,
@@ -83,14 +91,15 @@ def synthesize_call(
     stereo: bool = True,
     voices: dict[str, tuple[str, int, int]] | None = None,
     noise_db: float | None = None,
+    said: Sequence[np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     """Writes the call as 16-bit WAV (stereo: the client on ``client_channel``) and returns
     its reference turns ``{speaker, text, start, end}``. ``noise_db`` adds a line noise floor
-    (dBFS) to both channels, as a real line has; without it the silences are digital zero."""
-    spoken = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for turn in turns:
-            spoken.append((turn, _trim(speak(turn.text, turn.speaker, Path(tmp), rate, voices))))
+    (dBFS) to both channels, as a real line has; without it the silences are digital zero.
+    ``said`` holds the turns already spoken by ``speak_lines``, so they are not spoken again."""
+    if said is None:
+        said = speak_lines([(t.speaker, t.text) for t in turns], rate, voices)
+    spoken = list(zip(turns, said, strict=True))
     length = max(round(t.start * rate) + s.size for t, s in spoken) + int(tail * rate)
     channels = np.zeros((2, length), dtype=np.float32)
     if noise_db is not None:
@@ -201,15 +210,14 @@ def synthesize_dialogue(
     drawn from ``gaps`` (seconds; with ``long_pause_share`` probability a 2-3 s pause, as while
     someone looks something up). ``options`` go to ``synthesize_call``; returns its reference."""
     rng = np.random.default_rng(seed)
-    rate, voices = options.get("rate", PHONE_RATE), options.get("voices")
+    rate = options.get("rate", PHONE_RATE)
+    said = speak_lines(lines, rate, options.get("voices"))
     turns, start = [], 0.4
-    with tempfile.TemporaryDirectory() as tmp:
-        for speaker, text in lines:
-            seconds = _trim(speak(text, speaker, Path(tmp), rate, voices)).size / rate
-            turns.append(ScriptTurn(speaker, text, round(start, 2)))
-            pause = rng.uniform(2.0, 3.0) if rng.random() < long_pause_share else rng.uniform(*gaps)
-            start += seconds + pause
-    return synthesize_call(turns, out_path, **options)
+    for (speaker, text), samples in zip(lines, said, strict=True):
+        turns.append(ScriptTurn(speaker, text, round(start, 2)))
+        pause = rng.uniform(2.0, 3.0) if rng.random() < long_pause_share else rng.uniform(*gaps)
+        start += samples.size / rate + pause
+    return synthesize_call(turns, out_path, said=said, **options)
 
 
 def two_party_call(

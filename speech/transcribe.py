@@ -5,7 +5,7 @@ A missing model does raise (``ModelMissingError``): that is configuration, not i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,12 +105,15 @@ def load_call_audio(job: TranscriptionJob) -> np.ndarray:
 
 
 def _recognize_legs(
-    job: TranscriptionJob, recognizer: Recognizer, legs: dict[str, np.ndarray | None]
+    recognizer: Recognizer,
+    legs: Mapping[str, np.ndarray | None],
+    call_id: Any = None,
+    split_pause: float = DEFAULT_SPLIT_PAUSE,
 ) -> list[Utterance]:
     per_leg = {}
     for speaker, samples in legs.items():
-        results = recognizer.recognize(samples, TARGET_RATE, call_id=job.call_id, speaker=speaker)  # type: ignore[arg-type]  # no samples only for the demo's reference recognizer
-        per_leg[speaker] = utterances_from_results(results, speaker, job.split_pause)
+        results = recognizer.recognize(samples, TARGET_RATE, call_id=call_id, speaker=speaker)  # type: ignore[arg-type]  # no samples only for the demo's reference recognizer
+        per_leg[speaker] = utterances_from_results(results, speaker, split_pause)
     return merge_dialogue(per_leg)
 
 
@@ -148,11 +151,7 @@ def transcribe_samples(
     """Decoded audio (channels, frames) at 16 kHz to the row's recognition fields."""
     samples, flags = inspect_channels(samples)
     channels = split_legs(samples, client_channel)
-    per_leg = {}
-    for speaker, leg in channels.items():
-        results = recognizer.recognize(leg, TARGET_RATE, call_id=call_id, speaker=speaker)
-        per_leg[speaker] = utterances_from_results(results, speaker, split_pause)
-    dialogue = merge_dialogue(per_leg)
+    dialogue = _recognize_legs(recognizer, channels, call_id, split_pause)
     if not dialogue:
         flags.append("no_speech")
     seconds = samples.shape[1] / TARGET_RATE
@@ -206,7 +205,7 @@ def _without_audio(job: TranscriptionJob, recognizer: Any, base: dict[str, Any])
     )
     if not speakers:
         raise RecognitionError(f"no reference dialogue for call {job.call_id}")
-    dialogue = _recognize_legs(job, recognizer, dict.fromkeys(speakers))
+    dialogue = _recognize_legs(recognizer, dict.fromkeys(speakers), job.call_id, job.split_pause)
     seconds = max((u.end for u in dialogue), default=0.0)
     features = prosody(
         legs_from_dialogue(dialogue, seconds), dialogue, seconds, source="timestamps"

@@ -10,7 +10,7 @@ from speech.audio import TARGET_RATE
 from speech.gating import gated_share, voice_stretches
 from speech.recognizer import VoskRecognizer
 from speech.synthetic import KOREAN_VOICES, speak, tools_available
-from tests.speech.test_speech_recognizer import StandInKaldi, vosk_result
+from tests.speech.test_speech_recognizer import StandInKaldi, two_bursts_leg, vosk_result
 
 RATE = TARGET_RATE
 
@@ -74,11 +74,7 @@ class CountingKaldi(StandInKaldi):
 
 @pytest.mark.parametrize("per_stretch", [False, True])
 def test_stretches_are_finished_as_utterances_when_asked(per_stretch):
-    t = np.arange(10 * RATE) / RATE
-    leg = np.random.default_rng(0).normal(0, 3e-4, t.size).astype(np.float32)
-    for first, last in ((1.0, 2.0), (6.0, 7.0)):
-        inside = (t >= first) & (t < last)
-        leg[inside] += 0.3 * np.sin(2 * np.pi * 220 * t[inside]).astype(np.float32)
+    leg = two_bursts_leg()
     made = []
 
     def factory(model_path, sample_rate):

@@ -172,15 +172,21 @@ def test_the_model_loads_once_per_process(tmp_path, monkeypatch):
     assert loads == [str(model_dir.resolve())]
 
 
+def two_bursts_leg() -> np.ndarray:
+    """10 s of a leg over a faint noise floor with two 1 s bursts of "voice", at 1 s and 6 s."""
+    t = np.arange(10 * TARGET_RATE) / TARGET_RATE
+    leg = np.random.default_rng(0).normal(0, 3e-4, t.size).astype(np.float32)
+    for first, last in ((1.0, 2.0), (6.0, 7.0)):
+        inside = (t >= first) & (t < last)
+        leg[inside] += 0.3 * np.sin(2 * np.pi * 220 * t[inside]).astype(np.float32)
+    return leg
+
+
 def test_gated_decoding_feeds_only_voice_and_maps_times_back_to_the_leg():
     from speech.gating import voice_stretches
 
     rate = TARGET_RATE
-    t = np.arange(10 * rate) / rate
-    leg = np.random.default_rng(0).normal(0, 3e-4, t.size).astype(np.float32)
-    for first, last in ((1.0, 2.0), (6.0, 7.0)):  # two bursts of "voice"
-        inside = (t >= first) & (t < last)
-        leg[inside] += 0.3 * np.sin(2 * np.pi * 220 * t[inside]).astype(np.float32)
+    leg = two_bursts_leg()
     stretches = voice_stretches(leg)
     assert len(stretches) == 2
     (a0, b0), (a1, b1) = ((a / rate, b / rate) for a, b in stretches)

@@ -241,11 +241,12 @@ def _unprocessed(warehouse: Warehouse, report: str, written: Written) -> dict[dt
     after writing raw rows and before processing them)."""
     kind = TABLE_TYPES[report]
     missing: dict[dt.date, set[int]] = {}
+    days = set(warehouse.partitions("communications"))
     for day, ids in written.all_ids.items():
         if not ids:
             continue
         done = set()
-        if day in warehouse.partitions("communications"):
+        if day in days:
             frame = warehouse.read(
                 "communications", day, day, columns=["id"], where=f"communication_type = '{kind}'"
             )

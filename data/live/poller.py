@@ -195,6 +195,9 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
             for c in session.scalars(select(LiveCursor).where(LiveCursor.source_id == source.id))
         }
     batch = Batch(source.id, source.account_id)
+    landing = None
+    if options.landing_dir is not None:
+        landing = (options.landing_dir, f"comagic_api_s{source.id}_{end:%Y%m%dT%H%M%S}.jsonl")
     done: list[str] = []
     for report in REPORTS:
         start = cursors.get(report, end - options.first_lookback) - options.overlap
@@ -205,9 +208,6 @@ def _poll(store, warehouse, recordings_dir, source, client, process, options, re
         if options.on_fetched is not None:
             options.on_fetched(report, len(window.rows))
         origin = f"comagic_api:account {source.account_id}:{report}"
-        landing = None
-        if options.landing_dir is not None:
-            landing = (options.landing_dir, f"comagic_api_s{source.id}_{end:%Y%m%dT%H%M%S}.jsonl")
         written = write_rows(warehouse, report, window.rows, window.problems, origin, sites,
                              today, landing=landing)  # fmt: skip
         _count(result, written, window.problems)
@@ -241,11 +241,12 @@ def _unprocessed(warehouse: Warehouse, report: str, written: Written) -> dict[dt
     after writing raw rows and before processing them)."""
     kind = TABLE_TYPES[report]
     missing: dict[dt.date, set[int]] = {}
+    days = set(warehouse.partitions("communications"))
     for day, ids in written.all_ids.items():
         if not ids:
             continue
         done = set()
-        if day in warehouse.partitions("communications"):
+        if day in days:
             frame = warehouse.read(
                 "communications", day, day, columns=["id"], where=f"communication_type = '{kind}'"
             )

@@ -85,6 +85,11 @@ class Report:
     lost_lease: int = 0
     ids: list[int] = field(default_factory=list)
 
+    def add(self, other: Report) -> None:
+        for name in ("claimed", "delivered", "retried", "failed", "lost_lease"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.ids.extend(other.ids)
+
 
 class _TooLarge(Exception):
     pass
@@ -494,9 +499,7 @@ def deliver_due(
         batches += 1
         if not report.claimed:
             break
-        for name in ("claimed", "delivered", "retried", "failed", "lost_lease"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-        total.ids.extend(report.ids)
+        total.add(report)
     return total
 
 
@@ -526,9 +529,7 @@ def settle(
     deadline = time.monotonic() + seconds
     while True:
         report = deliver_due(store, policy, worker=worker, only=only)
-        for name in ("claimed", "delivered", "retried", "failed", "lost_lease"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-        total.ids.extend(report.ids)
+        total.add(report)
         if not outstanding(store, only) or time.monotonic() > deadline:
             return total
         time.sleep(min(0.05, policy.backoff_base))

@@ -91,28 +91,20 @@ def test_each_matching_rule_and_recipient_is_a_delivery(store, settings):
 
 
 def test_the_seed_examples_route_calls_by_number(store, settings):
-    from_number = add_rule(
-        store,
-        {
-            "name": "С номера",
-            "event": "incoming_call",
-            "email": {"recipients": ["a@okna.ru"]},
-            "condition_groups": [
-                [{"field": "contact_phone_number", "operator": "equals", "values": ["79160000003"]}]
-            ],
-        },
-    )
-    to_number = add_rule(
-        store,
-        {
-            "name": "На номер",
-            "event": "incoming_call",
-            "email": {"recipients": ["a@okna.ru"]},
-            "condition_groups": [
-                [{"field": "virtual_phone_number", "operator": "equals", "values": ["74959998877"]}]
-            ],
-        },
-    )
+    def number_rule(name, field, number):
+        condition = {"field": field, "operator": "equals", "values": [number]}
+        return add_rule(
+            store,
+            {
+                "name": name,
+                "event": "incoming_call",
+                "email": {"recipients": ["a@okna.ru"]},
+                "condition_groups": [[condition]],
+            },
+        )
+
+    from_number = number_rule("С номера", "contact_phone_number", "79160000003")
+    to_number = number_rule("На номер", "virtual_phone_number", "74959998877")
     raise_communications(store, settings, communications())
     with store.session() as session:
 

@@ -75,3 +75,13 @@ def make_warehouse(request, tmp_path):
         return Warehouse(root, storage_options=options, cache_dir=tmp_path / "s3-cache")
 
     return make
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A live-path world: the local Data API, a config store and a warehouse (live_world.py)."""
+    from tests.data.live_world import World
+
+    live = World(tmp_path)
+    yield live
+    live.close()

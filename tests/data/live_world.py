@@ -30,6 +30,9 @@ MORTGAGE = [
 ]  # fmt: skip
 
 
+MINUTE = dt.timedelta(minutes=1)
+
+
 class HeardGroundTruth(GroundTruthRecognizer):
     """The reference dialogues, but only for a recording that decodes (as a recognizer would)."""
 

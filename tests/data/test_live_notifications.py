@@ -1,17 +1,13 @@
 """The live path raises notification events as it writes: a rule fires within the poll, and a
 re-poll of the same window adds nothing."""
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
 from data.config.models.core import Account
 from data.config.models.notifications_outbox import NotificationDelivery, NotificationEvent
-from tests.data.live_world import World
+from tests.data.live_world import MINUTE, World
 from tests.notifications.conftest import add_rule
-
-MINUTE = dt.timedelta(minutes=1)
 
 
 @pytest.fixture

@@ -2,22 +2,12 @@
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from data.config.models.core import Campaign, Site
 from data.config.models.live import LiveCursor, LiveSource, RecordingFetch
 from data.recordings import NOT_AN_ID
-from tests.data.live_world import World
-
-MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path)
-    yield w
-    w.close()
+from tests.data.live_world import MINUTE
 
 
 def ids(world, table):

@@ -1,24 +1,12 @@
 """The account's reference data drives the live rows: employee ids and groups come from the
 report's ``employees`` and ``get.employees``; SmartTag leaves switched-off sites alone."""
 
-import datetime as dt
-
 import pandas as pd
-import pytest
 
 from data.config.models.core import Site
 from models.inference import COLUMNS as SMARTTAG_COLUMNS
 from pipelines.defs.live import steps as live_steps
-from tests.data.live_world import World
-
-MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path)
-    yield w
-    w.close()
+from tests.data.live_world import MINUTE
 
 
 def test_employee_ids_and_groups_come_from_the_api(world):

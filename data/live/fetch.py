@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from data.ingest.comagic_api import (
-    MAX_RANGE_MONTHS,
     REPORTS,
     TIME_FORMAT,
     ComagicDataApi,
@@ -57,11 +56,11 @@ def fetch_window(
     client: ComagicDataApi, report: str, start: datetime, end: datetime, attempts: int = 2
 ) -> Window:
     """Every row of ``report`` between ``start`` and ``end`` (inclusive), split at the API's
-    three-month limit. A window whose ``total_items`` moves while paging is fetched again from
+    range limit (three months). A window whose ``total_items`` moves while paging is fetched again from
     its first page, up to ``attempts`` times; after that it is marked incomplete."""
     window = Window(report, start, end)
     method = REPORTS.get(report, report)
-    for part_start, part_end in split_date_range(start, end, MAX_RANGE_MONTHS):
+    for part_start, part_end in split_date_range(start, end, client.max_range_months):
         for attempt in range(attempts):
             rows, problems, stable, pages = _fetch_part(client, method, part_start, part_end)
             window.pages += pages
